@@ -1,0 +1,109 @@
+package allocation
+
+import (
+	"fmt"
+
+	"catchment/data"
+)
+
+// PlacementKind says how a group of pupils is placed.
+type PlacementKind uint8
+
+// The placements of FORMATS.md.
+const (
+	InZone   PlacementKind = iota // in the unit's zone school
+	Overflow                      // 统筹: at another school with free seats
+	Unplaced                      // no seat anywhere within reach
+)
+
+// String returns the FORMATS.md spelling: zone, overflow or unplaced.
+func (k PlacementKind) String() string {
+	switch k {
+	case InZone:
+		return "zone"
+	case Overflow:
+		return "overflow"
+	case Unplaced:
+		return "unplaced"
+	}
+	return fmt.Sprintf("placement(%d)", int(k))
+}
+
+// ParsePlacementKind parses zone, overflow or unplaced.
+func ParsePlacementKind(s string) (PlacementKind, error) {
+	switch s {
+	case "zone":
+		return InZone, nil
+	case "overflow":
+		return Overflow, nil
+	case "unplaced":
+		return Unplaced, nil
+	}
+	return 0, fmt.Errorf("unknown placement %q (want zone, overflow or unplaced)", s)
+}
+
+// Placement is a group of one unit's pupils of one stage placed together.
+// School is an index into Dataset.Schools, or -1 when Kind is Unplaced.
+// Meters is the home-to-school distance (0 when unplaced).
+type Placement struct {
+	Unit     int32
+	School   int32
+	Pupils   int32
+	Migrants int32
+	Meters   float64
+	Kind     PlacementKind
+}
+
+// StagePlan is the zoning of one stage.
+//
+// Invariants: len(Zone) == len(ZoneMeters) == number of units; Zone[u] is a
+// school offering the stage, or -1 when unit u has no pupils of the stage or
+// no school could be reached; for every unit the Pupils of its Placements
+// sum to the unit's pupils of the stage; Placements are sorted by Unit, then
+// Kind, then School; no school receives more pupils (zone plus overflow)
+// than its seats, except pupils that a given zoning (FromZones) put there.
+type StagePlan struct {
+	Stage data.Stage
+	// Zone[u] is unit u's zone school (index into Dataset.Schools) or -1.
+	Zone []int32
+	// ZoneMeters[u] is the distance from unit u to its zone school.
+	ZoneMeters []float64
+	// Placements lists where every pupil is placed.
+	Placements []Placement
+	// LowerBound is a proven lower bound on the total pupil distance of any
+	// placement that respects the seats and places as many pupils as this
+	// plan does; 0 when unknown (plans not made by Solve).
+	LowerBound float64
+}
+
+// Plan is a solved (or given) zoning of both stages with its report. A Plan
+// is immutable once returned: callers share it between goroutines freely
+// and publish new plans by swapping pointers.
+type Plan struct {
+	Dataset *data.Dataset
+	Policy  Policy
+	// Metric names the distance used ("geodesic", "euclidean", "walking").
+	Metric string
+	Stages [data.NumStages]StagePlan
+	Report *Report
+}
+
+// PlacementsOf returns the placements of unit u in stage st (a sub-slice of
+// the stage's Placements; do not modify).
+func (p *Plan) PlacementsOf(st data.Stage, u int) []Placement {
+	ps := p.Stages[st].Placements
+	lo, hi := 0, len(ps)
+	for lo < hi { // first placement with Unit >= u
+		m := int(uint(lo+hi) >> 1)
+		if int(ps[m].Unit) < u {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	end := lo
+	for end < len(ps) && int(ps[end].Unit) == u {
+		end++
+	}
+	return ps[lo:end]
+}
