@@ -1,0 +1,489 @@
+package data
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// rawFeature is one member of a features array, with its parts still raw.
+type rawFeature struct {
+	Type       string                     `json:"type"`
+	ID         json.RawMessage            `json:"id"`
+	Geometry   json.RawMessage            `json:"geometry"`
+	Properties map[string]json.RawMessage `json:"properties"`
+}
+
+// rawGeometry is a GeoJSON geometry object with its coordinates still raw.
+type rawGeometry struct {
+	Type        string          `json:"type"`
+	Coordinates json.RawMessage `json:"coordinates"`
+}
+
+// ReadUnitsGeoJSON reads units from a GeoJSON FeatureCollection
+// (FORMATS.md), one Feature per unit; name is the file name used in errors
+// and warnings.
+//
+// The file is decoded feature by feature from a token stream, so only one
+// feature is held in memory at a time besides the result. A feature's
+// geometry must be a Point, Polygon or MultiPolygon; positions are
+// range-checked (unless opt.Planar) and transformed by opt.Transform. For a
+// point the Loc is the point and Geom is nil; for a polygon Geom is the
+// transformed geometry and Loc its area centroid (planar.CentroidArea).
+// The id is properties.id, else the Feature id; numeric ids are kept as
+// written. Property names are case-insensitive; values may be JSON numbers
+// or numeric strings; null means absent.
+//
+// It returns every unit in file order, each passing Unit.Validate, with
+// unique ids and at least one unit; or nil and an ErrorList of every
+// problem found (up to opt.MaxErrors). Errors carry the feature index; a
+// JSON syntax error (for example a truncated file) stops reading and names
+// the feature reached.
+func ReadUnitsGeoJSON(r io.Reader, name string, opt ReadOptions) ([]Unit, error) {
+	g := &geoReader{
+		opt:     &opt,
+		errs:    newCollector(name, opt.MaxErrors),
+		seen:    map[string]int{},
+		unknown: map[string]bool{},
+	}
+	g.dec = json.NewDecoder(stripBOM(r))
+	g.read()
+	if len(g.unknown) > 0 {
+		names := make([]string, 0, len(g.unknown))
+		for k := range g.unknown {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		if len(names) > 20 {
+			names = append(names[:20], fmt.Sprintf("and %d more", len(names)-20))
+		}
+		opt.warn("%s: ignoring unknown properties: %s", name, strings.Join(names, ", "))
+	}
+	if err := g.errs.err(); err != nil {
+		return nil, err
+	}
+	return g.units, nil
+}
+
+// geoReader holds the state of one ReadUnitsGeoJSON call.
+type geoReader struct {
+	opt      *ReadOptions
+	errs     *collector
+	dec      *json.Decoder
+	units    []Unit
+	seen     map[string]int  // unit id → feature index
+	unknown  map[string]bool // unknown property names
+	feature  int             // index of the feature being read, -1 outside the array
+	nFeat    int             // features seen
+	hasPupil bool            // some feature has a pupils property
+	bad      bool            // the current feature has a problem
+}
+
+// fatal reports a problem that stops reading. A decoder error is classified
+// as a syntax error with the byte offset reached.
+func (g *geoReader) fatal(err error) {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		err = &kindError{kind: ErrSyntax, msg: fmt.Sprintf("truncated JSON: unexpected end of file at byte %d", g.dec.InputOffset()), cause: err}
+	case errors.As(err, &se):
+		err = &kindError{kind: ErrSyntax, msg: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se), cause: err}
+	case errors.As(err, &te):
+		err = &kindError{kind: ErrNotFeatureCollection, msg: fmt.Sprintf("unexpected JSON value at byte %d: %v", g.dec.InputOffset(), te), cause: err}
+	case errors.As(err, new(*kindError)):
+	default:
+		err = &kindError{kind: ErrSyntax, msg: "read: " + err.Error(), cause: err}
+	}
+	g.errs.add(0, g.feature, "", err)
+}
+
+// fail reports a problem in property col of the current feature.
+func (g *geoReader) fail(col string, err error) {
+	g.bad = true
+	g.errs.add(0, g.feature, col, err)
+}
+
+// read walks the top-level object.
+func (g *geoReader) read() {
+	g.feature = -1
+	tok, err := g.dec.Token()
+	if err == io.EOF {
+		g.errs.add(0, -1, "", errorf(ErrEmptyFile, "empty file: want a GeoJSON FeatureCollection"))
+		return
+	}
+	if err != nil {
+		g.fatal(err)
+		return
+	}
+	if tok != json.Delim('{') {
+		g.errs.add(0, -1, "", errorf(ErrNotFeatureCollection, "not a FeatureCollection: the file is not a JSON object"))
+		return
+	}
+	sawFeatures := false
+	for g.dec.More() {
+		kt, err := g.dec.Token()
+		if err != nil {
+			g.fatal(err)
+			return
+		}
+		key, _ := kt.(string)
+		switch key {
+		case "type":
+			var t any
+			if err := g.dec.Decode(&t); err != nil {
+				g.fatal(err)
+				return
+			}
+			if t != "FeatureCollection" {
+				g.errs.add(0, -1, "", errorf(ErrNotFeatureCollection, "not a FeatureCollection: type is %s", jsonText(t)))
+				return
+			}
+		case "features":
+			sawFeatures = true
+			if !g.readFeatures() {
+				return
+			}
+		default:
+			var skip json.RawMessage
+			if err := g.dec.Decode(&skip); err != nil {
+				g.fatal(err)
+				return
+			}
+		}
+	}
+	if _, err := g.dec.Token(); err != nil { // the closing brace
+		g.fatal(err)
+		return
+	}
+	if _, err := g.dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errorf(ErrSyntax, "unexpected data after the FeatureCollection at byte %d", g.dec.InputOffset())
+		}
+		g.fatal(err)
+		return
+	}
+	switch {
+	case !sawFeatures:
+		g.errs.add(0, -1, "", errorf(ErrNotFeatureCollection, "not a FeatureCollection: no features array"))
+	case g.nFeat == 0:
+		g.errs.add(0, -1, "", errorf(ErrNoRows, "no units: the features array is empty"))
+	case !g.hasPupil && !g.errs.full:
+		g.errs.add(0, -1, "primary_pupils", errorf(ErrMissingColumn, "no feature has a primary_pupils or junior_pupils property"))
+	}
+}
+
+// readFeatures reads the features array; false means reading must stop.
+func (g *geoReader) readFeatures() bool {
+	tok, err := g.dec.Token()
+	if err != nil {
+		g.fatal(err)
+		return false
+	}
+	if tok != json.Delim('[') {
+		g.errs.add(0, -1, "", errorf(ErrNotFeatureCollection, "not a FeatureCollection: features is %s, not an array", jsonText(tok)))
+		return false
+	}
+	for g.dec.More() {
+		if g.errs.full {
+			return false
+		}
+		g.feature = g.nFeat
+		g.nFeat++
+		var rf rawFeature
+		err := g.dec.Decode(&rf)
+		if err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) { // syntax or I/O: the stream is lost
+				g.fatal(err)
+				return false
+			}
+			// A well-formed value of the wrong shape: the decoder has moved
+			// past it, so report it and carry on.
+			g.fail("", errorf(ErrNotFeatureCollection, "not a GeoJSON Feature object (%v)", te))
+			continue
+		}
+		g.bad = false
+		g.feature1(&rf)
+	}
+	if _, err := g.dec.Token(); err != nil { // the closing bracket
+		g.fatal(err)
+		return false
+	}
+	g.feature = -1
+	return true
+}
+
+// feature1 converts one decoded feature into a unit.
+func (g *geoReader) feature1(rf *rawFeature) {
+	if rf.Type != "Feature" {
+		g.fail("", errorf(ErrNotFeatureCollection, "member of features has type %q, want \"Feature\"", rf.Type))
+		return
+	}
+	props := make(map[string]json.RawMessage, len(rf.Properties))
+	for k, v := range rf.Properties {
+		lk := strings.ToLower(strings.TrimSpace(k))
+		if _, dup := props[lk]; dup {
+			g.fail(lk, errorf(ErrDuplicateColumn, "property %q given twice (names are case-insensitive)", lk))
+			continue
+		}
+		props[lk] = v
+		if !slices.Contains(unitColumns, lk) {
+			g.unknown[lk] = true
+		}
+	}
+	var u Unit
+	u.ID = g.unitID(rf, props)
+	u.Name = g.text(props, "name")
+	if c := g.text(props, "area"); c != "" {
+		a, err := ParseArea(c)
+		if err != nil {
+			g.fail("area", wrapKind(ErrUnknownValue, err))
+		}
+		u.Area = a
+	}
+	for st := range NumStages {
+		if isPresent(props[pupilColumns[st]]) {
+			g.hasPupil = true
+		}
+		u.Pupils[st] = g.count(props, pupilColumns[st])
+		u.Migrants[st] = g.count(props, migrantColumns[st])
+	}
+	geom, loc, err := g.geometry(rf.Geometry)
+	if err != nil {
+		g.fail("geometry", err)
+	}
+	u.Geom, u.Loc = geom, loc
+	if g.bad {
+		return
+	}
+	for st := range NumStages {
+		if u.Migrants[st] > u.Pupils[st] {
+			g.fail(migrantColumns[st], errorf(ErrMigrantsExceedPupils, "%d %s migrants exceed %d pupils", u.Migrants[st], Stage(st), u.Pupils[st]))
+		}
+	}
+	if g.bad {
+		return
+	}
+	if err := u.Validate(); err != nil { // safety net
+		g.fail("", wrapKind(ErrGeometry, err))
+		return
+	}
+	g.units = append(g.units, u)
+}
+
+// unitID returns properties.id, else the Feature id, checking uniqueness.
+func (g *geoReader) unitID(rf *rawFeature, props map[string]json.RawMessage) string {
+	id, err := scalarText(props["id"])
+	if err == nil && id == "" {
+		id, err = scalarText(rf.ID)
+	}
+	switch {
+	case err != nil:
+		g.fail("id", err)
+		return ""
+	case id == "":
+		g.fail("id", errorf(ErrMissingValue, "no id: want properties.id or a Feature id"))
+		return ""
+	case !utf8.ValidString(id):
+		g.fail("id", errorf(ErrNotUTF8, "id is not valid UTF-8"))
+		return ""
+	}
+	if first, dup := g.seen[id]; dup {
+		g.fail("id", errorf(ErrDuplicateID, "duplicate id %q (first in feature %d)", id, first))
+	} else {
+		g.seen[id] = g.feature
+	}
+	return id
+}
+
+// text returns a string (or number, as written) property; absent or null
+// is "".
+func (g *geoReader) text(props map[string]json.RawMessage, col string) string {
+	s, err := scalarText(props[col])
+	if err == nil && !utf8.ValidString(s) {
+		err = errorf(ErrNotUTF8, "text is not valid UTF-8")
+	}
+	if err != nil {
+		g.fail(col, err)
+		return ""
+	}
+	return s
+}
+
+// count returns a count property; absent or null is 0.
+func (g *geoReader) count(props map[string]json.RawMessage, col string) int {
+	raw := props[col]
+	if !isPresent(raw) {
+		return 0
+	}
+	if t := bytes.TrimSpace(raw); t[0] == 't' || t[0] == 'f' {
+		g.fail(col, errorf(ErrInvalidNumber, "invalid number %s", t))
+		return 0
+	}
+	s, err := scalarText(raw)
+	if err != nil {
+		g.fail(col, err)
+		return 0
+	}
+	n, err := parseCount(s)
+	if err != nil {
+		g.fail(col, err)
+	}
+	return n
+}
+
+// isPresent reports whether a raw property value is given and not null.
+func isPresent(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && !bytes.Equal(t, []byte("null"))
+}
+
+// scalarText returns a JSON string's value (trimmed), a number or boolean
+// as written, "" for absent or null; objects and arrays are an error.
+func scalarText(raw json.RawMessage) (string, error) {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return "", nil
+	}
+	switch t[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(t, &s); err != nil {
+			return "", errorf(ErrSyntax, "invalid JSON string: %v", err)
+		}
+		return strings.TrimSpace(s), nil
+	case '{', '[':
+		return "", errorf(ErrInvalidNumber, "want a string or number, got a JSON %s", map[byte]string{'{': "object", '[': "array"}[t[0]])
+	}
+	return string(t), nil
+}
+
+// jsonText renders a decoded JSON value briefly for a message.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) > 40 {
+		return fmt.Sprintf("a JSON %T", v)
+	}
+	return string(b)
+}
+
+// geometry parses, checks and transforms a feature's geometry and returns
+// it (nil for a point) with the unit's representative point.
+func (g *geoReader) geometry(raw json.RawMessage) (orb.Geometry, orb.Point, error) {
+	if !isPresent(raw) {
+		return nil, orb.Point{}, errorf(ErrGeometry, "missing geometry: want a Point, Polygon or MultiPolygon")
+	}
+	var rg rawGeometry
+	if err := json.Unmarshal(raw, &rg); err != nil {
+		return nil, orb.Point{}, errorf(ErrGeometry, "geometry is not a GeoJSON geometry object")
+	}
+	bad := func(err error) (orb.Geometry, orb.Point, error) {
+		return nil, orb.Point{}, &kindError{kind: ErrGeometry, msg: fmt.Sprintf("invalid %s coordinates: %v", rg.Type, err), cause: err}
+	}
+	var geom orb.Geometry
+	switch rg.Type {
+	case "Point":
+		var c []json.Number
+		if err := json.Unmarshal(rg.Coordinates, &c); err != nil || c == nil {
+			return bad(errors.New("want [x, y]"))
+		}
+		p, err := g.position(c)
+		if err != nil {
+			return bad(err)
+		}
+		return nil, p, nil
+	case "Polygon":
+		var c [][][]json.Number
+		if err := json.Unmarshal(rg.Coordinates, &c); err != nil {
+			return bad(errors.New("want an array of rings"))
+		}
+		p, err := g.polygon(c, "")
+		if err != nil {
+			return bad(err)
+		}
+		geom = p
+	case "MultiPolygon":
+		var c [][][][]json.Number
+		if err := json.Unmarshal(rg.Coordinates, &c); err != nil {
+			return bad(errors.New("want an array of polygons"))
+		}
+		mp := make(orb.MultiPolygon, len(c))
+		for i, pc := range c {
+			p, err := g.polygon(pc, fmt.Sprintf("polygon %d ", i))
+			if err != nil {
+				return bad(err)
+			}
+			mp[i] = p
+		}
+		geom = mp
+	default:
+		return nil, orb.Point{}, errorf(ErrGeometry, "geometry type %q not allowed: want Point, Polygon or MultiPolygon", rg.Type)
+	}
+	if err := ValidatePolygonal(geom); err != nil {
+		return nil, orb.Point{}, &kindError{kind: ErrGeometry, msg: fmt.Sprintf("invalid %s: %v", rg.Type, err), cause: err}
+	}
+	c, area := planar.CentroidArea(geom)
+	if area == 0 || !finitePoint(c) {
+		return nil, orb.Point{}, errorf(ErrGeometry, "invalid %s: zero or non-finite area", rg.Type)
+	}
+	return geom, c, nil
+}
+
+// polygon converts one polygon's rings; what prefixes error messages.
+func (g *geoReader) polygon(c [][][]json.Number, what string) (orb.Polygon, error) {
+	p := make(orb.Polygon, len(c))
+	for ri, rc := range c {
+		ring := make(orb.Ring, len(rc))
+		for pi, pc := range rc {
+			pt, err := g.position(pc)
+			if err != nil {
+				return nil, fmt.Errorf("%sring %d position %d: %w", what, ri, pi, err)
+			}
+			ring[pi] = pt
+		}
+		p[ri] = ring
+	}
+	return p, nil
+}
+
+// position parses one [x, y(, z…)] position, range-checks and transforms it.
+func (g *geoReader) position(c []json.Number) (orb.Point, error) {
+	if len(c) < 2 {
+		return orb.Point{}, fmt.Errorf("position has %d numbers, want at least 2", len(c))
+	}
+	var p orb.Point
+	for k := range 2 {
+		if c[k] == "" {
+			return orb.Point{}, errors.New("position has a null coordinate")
+		}
+		v, err := strconv.ParseFloat(string(c[k]), 64)
+		if err != nil {
+			if v, err = parseNumber(string(c[k])); err != nil {
+				return orb.Point{}, err
+			}
+		}
+		if !g.opt.Planar {
+			if err := checkDegrees(k, v); err != nil {
+				return orb.Point{}, err
+			}
+		}
+		p[k] = v
+	}
+	if g.opt.Transform != nil {
+		p = g.opt.Transform(p)
+		if !finitePoint(p) {
+			return orb.Point{}, errors.New("coordinate transform gave a non-finite point")
+		}
+	}
+	return p, nil
+}
