@@ -1,0 +1,47 @@
+// Package roads owns walking distances on the real road network: it imports
+// OpenStreetMap extracts (.osm, .osm.bz2, .osm.pbf) into a compact walking
+// graph, snaps schools and residential units onto it, and answers
+// k-nearest-school queries by walking distance as a geo.Metric.
+//
+// The pipeline is
+//
+//	ReadFile / Read  →  *Graph        (import: which ways a child can walk)
+//	NewNetwork(g)    →  *Network      (snapping index, costs, queries)
+//	Network.Nearest / NearestDetailed / Meters / Route
+//
+// Walkability. Only ways a child can walk become edges: footway, path,
+// pedestrian (including the outline of pedestrian areas), steps, corridor,
+// living_street, residential, service, unclassified, road, track,
+// tertiary/secondary/primary/trunk and their links (sidewalks are assumed
+// unless sidewalk=no on trunk roads, or foot=no), bridleway and cycleway only
+// with explicit foot access. Motorways, ways tagged foot=no or
+// access=no/private (unless foot=yes/designated/permissive), and ways under
+// construction or proposed are excluded. Because only walkable ways become
+// edges and edges only meet at shared OSM nodes, barriers are implicit: a
+// river, railway or motorway can only be crossed where a walkable way
+// (bridge, tunnel, level crossing, footbridge) crosses it, and a footbridge
+// over a road does not connect to that road (they share no node).
+//
+// Major-road crossings. A node of a trunk/primary (or motorway) way where at
+// least two non-major walkable edges meet, or a highway=crossing node on such
+// a way with at least one non-major edge, is a crossing node. Walking
+// minor→crossing node→minor is counted as one at-grade crossing of a major
+// road. Options.MajorCrossingPenaltyMeters adds half the penalty to each end
+// of a non-major edge at a crossing node, so crossing costs the full penalty
+// and entering or leaving the major road's (assumed) sidewalk at a crossroads
+// costs half of it (the side of the road is unknown). With the default
+// penalty 0 distances are plain walking metres and crossings are only counted.
+//
+// Distances. Edge lengths are geodesic (haversine on the mean Earth sphere,
+// radius 6 371 008.8 m), stored as float32 rounded up so that a walking
+// distance is never shorter than the straight line. A point is snapped to
+// the nearest walkable edge (exact point–segment distance in a local
+// tangent plane); its off-network distance is added to every path. A point
+// farther than Options.MaxSnapMeters from any walkable edge, or whose network
+// component contains no destination, is reported as Unreachable and its
+// distances are +Inf — never silently replaced by a straight line.
+//
+// The graph is a flat CSR adjacency over int32 node ids (only the OSM nodes
+// of walkable ways are kept), and Graph.MarshalBinary / UnmarshalBinary cache
+// it as one blob.
+package roads

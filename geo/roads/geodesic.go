@@ -1,0 +1,72 @@
+package roads
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// EarthRadius is the mean Earth radius in metres (IUGG R1) used by every
+// distance in this package.
+const EarthRadius = 6371008.8
+
+const degToRad = math.Pi / 180
+
+// Haversine returns the great-circle distance in metres between two WGS-84
+// [lon, lat] points on the mean-radius sphere. It is symmetric, non-negative
+// and satisfies the triangle inequality up to float rounding.
+func Haversine(a, b orb.Point) float64 {
+	lat1, lat2 := a[1]*degToRad, b[1]*degToRad
+	dlat := lat2 - lat1
+	dlon := (b[0] - a[0]) * degToRad
+	s1 := math.Sin(dlat / 2)
+	s2 := math.Sin(dlon / 2)
+	h := s1*s1 + math.Cos(lat1)*math.Cos(lat2)*s2*s2
+	if h > 1 {
+		h = 1
+	}
+	return 2 * EarthRadius * math.Asin(math.Sqrt(h))
+}
+
+// projectOnSegment finds the point of segment a–b closest to p in a local
+// tangent plane centred on p (equirectangular at p's latitude, accurate to
+// well under a metre at snapping distances). It returns the fraction t ∈
+// [0, 1] along a→b and the closest point.
+func projectOnSegment(p, a, b orb.Point) (t float64, q orb.Point) {
+	kx := math.Cos(p[1] * degToRad)
+	ax, ay := (a[0]-p[0])*kx, a[1]-p[1]
+	bx, by := (b[0]-p[0])*kx, b[1]-p[1]
+	dx, dy := bx-ax, by-ay
+	l2 := dx*dx + dy*dy
+	if l2 > 0 {
+		t = -(ax*dx + ay*dy) / l2
+	}
+	if t < 0 || math.IsNaN(t) {
+		t = 0
+	} else if t > 1 {
+		t = 1
+	}
+	q = orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
+	return t, q
+}
+
+// boxLowerBound returns a lower bound, in metres, of the distance from p to
+// any point of the lon/lat box [min, max]: the haversine distance to the
+// clamped point, shrunk by 1% to absorb the curvature of parallels.
+func boxLowerBound(p orb.Point, min, max [2]float64) float64 {
+	q := orb.Point{math.Min(math.Max(p[0], min[0]), max[0]), math.Min(math.Max(p[1], min[1]), max[1])}
+	if q == p {
+		return 0
+	}
+	return 0.99 * Haversine(p, q)
+}
+
+// roundUp32 converts x ≥ 0 to the smallest float32 not below it, so sums of
+// stored edge lengths never undercut the geodesic they approximate.
+func roundUp32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}

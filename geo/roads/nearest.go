@@ -1,0 +1,379 @@
+package roads
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"catchment/geo"
+)
+
+// Side says which input slice an Unreachable entry indexes.
+type Side int
+
+// The sides of a query.
+const (
+	Origin      Side = iota // a unit
+	Destination             // a school
+)
+
+// String returns "origin" or "destination".
+func (s Side) String() string {
+	if s == Destination {
+		return "destination"
+	}
+	return "origin"
+}
+
+// Reason says why a point has no walking distances.
+type Reason int
+
+// The reasons a point is reported unreachable.
+const (
+	// TooFarFromNetwork: no walkable edge within Options.MaxSnapMeters.
+	TooFarFromNetwork Reason = iota
+	// NoDestinationInComponent: the point's network component holds no
+	// snapped destination; every distance is +Inf.
+	NoDestinationInComponent
+	// BeyondMaxWalk: destinations exist in the component but none within
+	// Options.MaxWalkMeters; the row is empty and Beyond is the radius bound.
+	BeyondMaxWalk
+)
+
+// String names the reason for reports.
+func (r Reason) String() string {
+	switch r {
+	case TooFarFromNetwork:
+		return "too far from any walkable way"
+	case NoDestinationInComponent:
+		return "walking network component reaches no school"
+	case BeyondMaxWalk:
+		return "no school within the walking radius"
+	}
+	return fmt.Sprintf("reason(%d)", int(r))
+}
+
+// Unreachable reports one point that got no walking distances.
+type Unreachable struct {
+	Side   Side
+	Index  int // index into origins or dests
+	Reason Reason
+}
+
+// Result is NearestDetailed's answer.
+type Result struct {
+	// Candidates is what Nearest returns.
+	*geo.Candidates
+	// Crossings[j] counts the at-grade major-road crossings on the path of
+	// candidate j (parallel to Candidates.Dest).
+	Crossings []int32
+	// Unreachable lists origins and destinations without distances, in
+	// order (origins first, by index).
+	Unreachable []Unreachable
+}
+
+// Nearest implements geo.Metric: for every origin its k nearest
+// destinations by walking cost within Options.MaxWalkMeters (so "every
+// reachable destination" for k ≥ len(dests) means every one within that
+// radius), with the Beyond lower bound. See NearestDetailed.
+func (nw *Network) Nearest(ctx context.Context, origins, dests []orb.Point, k int) (*geo.Candidates, error) {
+	r, err := nw.NearestDetailed(ctx, origins, dests, k)
+	if err != nil {
+		return nil, err
+	}
+	return r.Candidates, nil
+}
+
+// NearestDetailed answers Nearest with, per candidate, the number of
+// major-road crossings and the list of unreachable points.
+//
+// It runs one k-label multi-source Dijkstra from all destinations at once:
+// every node keeps up to k labels from distinct destinations, settled in
+// global cost order, so a node's labels are its k nearest destinations.
+// Memory is O(nodes × min(k, len(dests))). An origin's row merges the labels
+// of the two ends of its snapped edge (and destinations snapped to the same
+// edge); Beyond[i] is the smaller of the next unlisted candidate and, per
+// end, its k-th label (or MaxWalkMeters when it has fewer than k), plus the
+// cost to reach that end — a valid lower bound for every unlisted
+// destination. Rows of unreachable origins are empty with Beyond = +Inf
+// (or the radius bound for BeyondMaxWalk).
+func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Point, k int) (*Result, error) {
+	if k < 0 {
+		return nil, fmt.Errorf("roads: nearest: k = %d must be ≥ 0", k)
+	}
+	g := nw.g
+	kk := min(k, len(dests))
+	res := &Result{Candidates: &geo.Candidates{
+		Off:    make([]int32, len(origins)+1),
+		Beyond: make([]float64, len(origins)),
+	}}
+	osnap, ook := nw.snapAll(origins)
+	dsnap, dok := nw.snapAll(dests)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Which components hold a destination, and which destinations sit on
+	// each edge (for same-edge shortcuts).
+	compHas := make([]bool, len(g.compSize))
+	onEdge := map[int32][]int32{}
+	for j := range dests {
+		if dok[j] {
+			compHas[g.comp[g.edgeU[dsnap[j].Edge]]] = true
+			onEdge[dsnap[j].Edge] = append(onEdge[dsnap[j].Edge], int32(j))
+		}
+	}
+
+	lab, err := nw.kLabel(ctx, dsnap, dok, kk)
+	if err != nil {
+		return nil, err
+	}
+
+	// Assemble rows in parallel chunks, then concatenate.
+	type row struct {
+		dest  []int32
+		cost  []float64
+		cross []int32
+	}
+	rows := make([]row, len(origins))
+	var wg sync.WaitGroup
+	chunk := (len(origins) + nw.opts.Workers - 1) / max(nw.opts.Workers, 1)
+	for w := 0; w < len(origins); w += max(chunk, 1) {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			var cand []cand
+			for i := lo; i < hi; i++ {
+				if i%4096 == 0 && ctx.Err() != nil {
+					return
+				}
+				switch {
+				case !ook[i] || len(dests) == 0:
+					res.Beyond[i] = math.Inf(1)
+					continue
+				case kk == 0: // nothing listed: the off-network leg is all we know
+					res.Beyond[i] = osnap[i].Off
+					if !compHas[g.comp[g.edgeU[osnap[i].Edge]]] {
+						res.Beyond[i] = math.Inf(1)
+					}
+					continue
+				}
+				var beyond float64
+				cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onEdge, cand[:0])
+				if !compHas[g.comp[g.edgeU[osnap[i].Edge]]] {
+					beyond = math.Inf(1)
+				}
+				res.Beyond[i] = beyond
+				r := row{make([]int32, len(cand)), make([]float64, len(cand)), make([]int32, len(cand))}
+				for x, c := range cand {
+					r.dest[x], r.cost[x], r.cross[x] = c.dest, c.cost, c.cross
+				}
+				rows[i] = r
+			}
+		}(w, min(w+chunk, len(origins)))
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c := res.Candidates
+	for i, r := range rows {
+		c.Dest = append(c.Dest, r.dest...)
+		c.Meters = append(c.Meters, r.cost...)
+		res.Crossings = append(res.Crossings, r.cross...)
+		c.Off[i+1] = int32(len(c.Dest))
+		switch {
+		case !ook[i]:
+			res.Unreachable = append(res.Unreachable, Unreachable{Origin, i, TooFarFromNetwork})
+		case len(dests) > 0 && !compHas[g.comp[g.edgeU[osnap[i].Edge]]]:
+			res.Unreachable = append(res.Unreachable, Unreachable{Origin, i, NoDestinationInComponent})
+		case len(r.dest) == 0 && kk > 0:
+			res.Unreachable = append(res.Unreachable, Unreachable{Origin, i, BeyondMaxWalk})
+		}
+	}
+	for j := range dests {
+		if !dok[j] {
+			res.Unreachable = append(res.Unreachable, Unreachable{Destination, j, TooFarFromNetwork})
+		}
+	}
+	if c.Dest == nil {
+		c.Dest, c.Meters, res.Crossings = []int32{}, []float64{}, []int32{}
+	}
+	return res, nil
+}
+
+// snapAll snaps points in parallel.
+func (nw *Network) snapAll(pts []orb.Point) ([]Snap, []bool) {
+	s := make([]Snap, len(pts))
+	ok := make([]bool, len(pts))
+	var wg sync.WaitGroup
+	w := nw.opts.Workers
+	for part := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := part; i < len(pts); i += w {
+				s[i], ok[i] = nw.Snap(pts[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return s, ok
+}
+
+// labels holds, per node, up to k settled labels in non-decreasing cost.
+type labels struct {
+	k     int
+	count []uint8
+	src   []int32   // node u's labels are [u*k, u*k+count[u])
+	cost  []float64 // cost from the source's point to the node
+	cr    []uint16  // crossings<<1 | arrived-by-minor-edge
+}
+
+// kLabel runs the k-label multi-source Dijkstra from every snapped destination.
+func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) (*labels, error) {
+	g := nw.g
+	n := g.NumNodes()
+	if k > 255 {
+		return nil, fmt.Errorf("roads: nearest: k = %d exceeds 255 labels per node", k)
+	}
+	l := &labels{k: k, count: make([]uint8, n), src: make([]int32, n*k), cost: make([]float64, n*k), cr: make([]uint16, n*k)}
+	if k == 0 {
+		return l, nil
+	}
+	maxWalk := nw.opts.MaxWalkMeters
+	var h minHeap
+	for j, s := range dsnap {
+		if !dok[j] {
+			continue
+		}
+		toU, toV := nw.snapCosts(s)
+		var minor uint32
+		if nw.minorEdge(s.Edge) {
+			minor = 1
+		}
+		if d := s.Off + toU; d <= maxWalk {
+			h.push(entry{d: d, node: g.edgeU[s.Edge], src: int32(j), cr: minor})
+		}
+		if d := s.Off + toV; d <= maxWalk {
+			h.push(entry{d: d, node: g.edgeV[s.Edge], src: int32(j), cr: minor})
+		}
+	}
+	has := func(u int32, src int32) bool {
+		base := int(u) * k
+		for _, s := range l.src[base : base+int(l.count[u])] {
+			if s == src {
+				return true
+			}
+		}
+		return false
+	}
+	for pops := 0; h.len() > 0; pops++ {
+		if pops&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		e := h.pop()
+		u := e.node
+		if int(l.count[u]) >= k || has(u, e.src) {
+			continue
+		}
+		slot := int(u)*k + int(l.count[u])
+		l.src[slot], l.cost[slot], l.cr[slot] = e.src, e.d, uint16(min(e.cr, math.MaxUint16))
+		l.count[u]++
+		crossHere := nw.crossingNode(u) && e.cr&1 == 1
+		for arc := g.off[u]; arc < g.off[u+1]; arc++ {
+			v := g.arcTo[arc]
+			if int(l.count[v]) >= k {
+				continue
+			}
+			d := e.d + float64(nw.arcCost[arc])
+			if d > maxWalk || has(v, e.src) {
+				continue
+			}
+			edge := g.arcEdge[arc]
+			cr := e.cr &^ 1
+			if nw.minorEdge(edge) {
+				if crossHere {
+					cr += 2
+				}
+				cr |= 1
+			}
+			h.push(entry{d: d, node: v, src: e.src, cr: cr})
+		}
+	}
+	return l, nil
+}
+
+type cand struct {
+	dest  int32
+	cost  float64
+	cross int32
+}
+
+// row merges the labels of the ends of origin snap o's edge (and the
+// destinations on that edge) into its sorted candidate list and bound.
+func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onEdge map[int32][]int32, out []cand) ([]cand, float64) {
+	g := nw.g
+	toU, toV := nw.snapCosts(o)
+	bound := math.Inf(1)
+	add := func(dest int32, cost float64, cross int32) {
+		for x := range out {
+			if out[x].dest == dest {
+				if cost < out[x].cost {
+					out[x].cost, out[x].cross = cost, cross
+				}
+				return
+			}
+		}
+		out = append(out, cand{dest, cost, cross})
+	}
+	minorO := nw.minorEdge(o.Edge)
+	for _, end := range [2]struct {
+		u  int32
+		to float64
+	}{{g.edgeU[o.Edge], toU}, {g.edgeV[o.Edge], toV}} {
+		u, base, cnt := end.u, int(end.u)*k, int(l.count[end.u])
+		cross := nw.crossingNode(u) && minorO
+		for x := base; x < base+cnt; x++ {
+			c := int32(l.cr[x] >> 1)
+			if cross && l.cr[x]&1 == 1 {
+				c++
+			}
+			add(l.src[x], o.Off+end.to+l.cost[x], c)
+		}
+		b := nw.opts.MaxWalkMeters
+		if cnt == k {
+			b = l.cost[base+k-1]
+		}
+		bound = math.Min(bound, o.Off+end.to+b)
+	}
+	for _, j := range onEdge[o.Edge] {
+		d := dsnap[j]
+		add(j, o.Off+math.Abs(o.T-d.T)*float64(g.edgeLen[o.Edge])+d.Off, 0)
+	}
+	// Only candidates not above the bound are known exactly.
+	keep := out[:0]
+	for _, c := range out {
+		if c.cost <= bound {
+			keep = append(keep, c)
+		}
+	}
+	slices.SortFunc(keep, func(a, b cand) int {
+		if c := cmp.Compare(a.cost, b.cost); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.dest, b.dest)
+	})
+	if len(keep) > k {
+		bound = keep[k].cost
+		keep = keep[:k]
+	}
+	return keep, bound
+}

@@ -1,0 +1,325 @@
+package roads
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"catchment/geo"
+)
+
+// ErrUnreachable is wrapped by Route when no walking path joins the points.
+var ErrUnreachable = errors.New("roads: unreachable")
+
+// Network answers walking-distance queries on a Graph. It implements
+// geo.Metric with Name "walking". Distances are in metres, plus
+// Options.MajorCrossingPenaltyMeters per at-grade major-road crossing when
+// that penalty is set (then they are "equivalent metres"). A Network is
+// immutable and safe for concurrent use.
+type Network struct {
+	g       *Graph
+	opts    Options
+	half    float64   // half the crossing penalty
+	edgeC   []float32 // edge cost: length + penalty halves at crossing ends
+	arcCost []float32 // cost of arc a (= edgeC of its edge)
+	tree    rtree.RTreeGN[float64, int32]
+	pool    sync.Pool // *searchState
+}
+
+var _ geo.Metric = (*Network)(nil)
+
+// NewNetwork indexes g for queries with opts (zero fields take defaults).
+// Building the R-tree over edge bounds is O(E log E).
+func NewNetwork(g *Graph, opts Options) (*Network, error) {
+	if g == nil {
+		return nil, errors.New("roads: nil graph")
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	nw := &Network{g: g, opts: opts, half: opts.MajorCrossingPenaltyMeters / 2}
+	nw.edgeC = make([]float32, g.NumEdges())
+	for e := range nw.edgeC {
+		nw.edgeC[e] = roundUp32(float64(g.edgeLen[e]) + nw.endPenalty(int32(e), g.edgeU[e]) + nw.endPenalty(int32(e), g.edgeV[e]))
+		a, b := g.coords[g.edgeU[e]], g.coords[g.edgeV[e]]
+		nw.tree.Insert([2]float64{math.Min(a[0], b[0]), math.Min(a[1], b[1])},
+			[2]float64{math.Max(a[0], b[0]), math.Max(a[1], b[1])}, int32(e))
+	}
+	nw.arcCost = make([]float32, len(g.arcEdge))
+	for a, e := range g.arcEdge {
+		nw.arcCost[a] = nw.edgeC[e]
+	}
+	return nw, nil
+}
+
+// Graph returns the graph the network was built on.
+func (nw *Network) Graph() *Graph { return nw.g }
+
+// Options returns the options in force, defaults filled in.
+func (nw *Network) Options() Options { return nw.opts }
+
+// Name returns "walking".
+func (nw *Network) Name() string { return "walking" }
+
+// endPenalty is the share of the crossing penalty paid on edge e at its end
+// node u: half the penalty when e is non-major and u is a crossing node.
+func (nw *Network) endPenalty(e, u int32) float64 {
+	if nw.half == 0 || nw.g.edgeFlags[e]&edgeMajor != 0 || nw.g.nodeFlags[u]&nodeCrossing == 0 {
+		return 0
+	}
+	return nw.half
+}
+
+func (nw *Network) minorEdge(e int32) bool { return nw.g.edgeFlags[e]&edgeMajor == 0 }
+
+func (nw *Network) crossingNode(u int32) bool { return nw.g.nodeFlags[u]&nodeCrossing != 0 }
+
+// Snap is where a point joins the network: on edge Edge at fraction T from
+// its U end, at Point, Off metres (geodesic) from the original point.
+type Snap struct {
+	Edge  int32
+	T     float64
+	Point orb.Point
+	Off   float64
+}
+
+// costs from the snapped point to the edge's U and V ends, including penalties.
+func (nw *Network) snapCosts(s Snap) (toU, toV float64) {
+	g := nw.g
+	l := float64(g.edgeLen[s.Edge])
+	toU = s.T*l + nw.endPenalty(s.Edge, g.edgeU[s.Edge])
+	toV = (1-s.T)*l + nw.endPenalty(s.Edge, g.edgeV[s.Edge])
+	return toU, toV
+}
+
+// Snap finds the nearest walkable edge to p within Options.MaxSnapMeters.
+// ok is false when there is none (or p is not a valid WGS-84 point).
+func (nw *Network) Snap(p orb.Point) (s Snap, ok bool) {
+	if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[1]) > 90 || math.Abs(p[0]) > 180 {
+		return Snap{}, false
+	}
+	g := nw.g
+	nw.tree.Nearby(
+		func(min, max [2]float64, e int32, item bool) float64 {
+			if !item {
+				return boxLowerBound(p, min, max)
+			}
+			_, q := projectOnSegment(p, g.coords[g.edgeU[e]], g.coords[g.edgeV[e]])
+			return Haversine(p, q)
+		},
+		func(_, _ [2]float64, e int32, d float64) bool {
+			if d <= nw.opts.MaxSnapMeters {
+				t, q := projectOnSegment(p, g.coords[g.edgeU[e]], g.coords[g.edgeV[e]])
+				s, ok = Snap{Edge: e, T: t, Point: q, Off: d}, true
+			}
+			return false
+		})
+	return s, ok
+}
+
+// searchState is reusable scratch for single-pair searches.
+type searchState struct {
+	dist    []float64
+	pred    []int32 // arc by which the node was reached, −1 for a start
+	touched []int32
+	heap    minHeap
+}
+
+func (nw *Network) state() *searchState {
+	if s, ok := nw.pool.Get().(*searchState); ok {
+		return s
+	}
+	n := nw.g.NumNodes()
+	s := &searchState{dist: make([]float64, n), pred: make([]int32, n)}
+	for i := range s.dist {
+		s.dist[i] = math.Inf(1)
+	}
+	return s
+}
+
+func (nw *Network) release(s *searchState) {
+	for _, u := range s.touched {
+		s.dist[u] = math.Inf(1)
+	}
+	s.touched = s.touched[:0]
+	s.heap.reset()
+	nw.pool.Put(s)
+}
+
+func (s *searchState) relax(u int32, d float64, pred int32) {
+	if d < s.dist[u] {
+		if math.IsInf(s.dist[u], 1) {
+			s.touched = append(s.touched, u)
+		}
+		s.dist[u] = d
+		s.pred[u] = pred
+		s.heap.push(entry{d: d, node: u})
+	}
+}
+
+// pair runs a Dijkstra from snap a towards snap b and returns the cost and,
+// if b is best reached through a graph node, that node (−1 for the direct
+// same-edge path or when unreachable). The caller owns st afterwards.
+func (nw *Network) pair(st *searchState, a, b Snap) (cost float64, via int32, viaCost float64) {
+	g := nw.g
+	best := math.Inf(1)
+	via = -1
+	if a.Edge == b.Edge {
+		best = math.Abs(a.T-b.T) * float64(g.edgeLen[a.Edge])
+	}
+	if g.comp[g.edgeU[a.Edge]] != g.comp[g.edgeU[b.Edge]] {
+		return math.Inf(1), -1, 0
+	}
+	au, av := nw.snapCosts(a)
+	bu, bv := nw.snapCosts(b)
+	ub, vb := g.edgeU[b.Edge], g.edgeV[b.Edge]
+	st.relax(g.edgeU[a.Edge], au, -1)
+	st.relax(g.edgeV[a.Edge], av, -1)
+	for st.heap.len() > 0 {
+		top := st.heap.pop()
+		u := top.node
+		if top.d > st.dist[u] {
+			continue
+		}
+		if top.d >= best {
+			break
+		}
+		if u == ub && top.d+bu < best {
+			best, via, viaCost = top.d+bu, u, bu
+		}
+		if u == vb && top.d+bv < best {
+			best, via, viaCost = top.d+bv, u, bv
+		}
+		for arc := g.off[u]; arc < g.off[u+1]; arc++ {
+			st.relax(g.arcTo[arc], top.d+float64(nw.arcCost[arc]), arc)
+		}
+	}
+	return best, via, viaCost
+}
+
+// Meters returns the walking distance from a to b (off-network legs
+// included), or +Inf when either point does not snap within MaxSnapMeters
+// or no walking path joins them. It is not bounded by MaxWalkMeters.
+func (nw *Network) Meters(a, b orb.Point) float64 {
+	sa, ok := nw.Snap(a)
+	if !ok {
+		return math.Inf(1)
+	}
+	sb, ok := nw.Snap(b)
+	if !ok {
+		return math.Inf(1)
+	}
+	st := nw.state()
+	defer nw.release(st)
+	c, _, _ := nw.pair(st, sa, sb)
+	return sa.Off + c + sb.Off
+}
+
+// Route is one walking path.
+type Route struct {
+	Meters         float64     // walked length: off-network legs plus network path
+	Cost           float64     // Meters plus crossing penalties: what was minimised
+	Straight       float64     // geodesic straight-line distance a–b
+	MajorCrossings int         // at-grade crossings of trunk/primary roads on the path
+	Path           []orb.Point // a, its snap point, graph nodes…, b's snap point, b
+}
+
+// Route returns the cheapest walking path from a to b. The error wraps
+// ErrUnreachable when a point does not snap or no path exists.
+func (nw *Network) Route(a, b orb.Point) (Route, error) {
+	r := Route{Straight: Haversine(a, b)}
+	sa, ok := nw.Snap(a)
+	if !ok {
+		return r, fmt.Errorf("%w: origin %v is over %g m from any walkable way", ErrUnreachable, a, nw.opts.MaxSnapMeters)
+	}
+	sb, ok := nw.Snap(b)
+	if !ok {
+		return r, fmt.Errorf("%w: destination %v is over %g m from any walkable way", ErrUnreachable, b, nw.opts.MaxSnapMeters)
+	}
+	st := nw.state()
+	defer nw.release(st)
+	cost, via, _ := nw.pair(st, sa, sb)
+	if math.IsInf(cost, 1) {
+		return r, fmt.Errorf("%w: no walking path from %v to %v", ErrUnreachable, a, b)
+	}
+	g := nw.g
+	r.Cost = sa.Off + cost + sb.Off
+	if via < 0 { // along the shared edge
+		r.Meters = sa.Off + math.Abs(sa.T-sb.T)*float64(g.edgeLen[sa.Edge]) + sb.Off
+		r.Path = []orb.Point{a, sa.Point, sb.Point, b}
+		return r, nil
+	}
+	// Walk predecessors back from via: nodes[0] is via, last is the start node.
+	var nodes []int32
+	var edges []int32 // edges[i] joins nodes[i] and nodes[i+1]
+	for u := via; ; {
+		nodes = append(nodes, u)
+		arc := st.pred[u]
+		if arc < 0 {
+			break
+		}
+		edges = append(edges, g.arcEdge[arc])
+		u = nw.arcTail(arc)
+	}
+	// Reverse into walking order.
+	for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
+		nodes[i], nodes[j] = nodes[j], nodes[i]
+	}
+	for i, j := 0, len(edges)-1; i < j; i, j = i+1, j-1 {
+		edges[i], edges[j] = edges[j], edges[i]
+	}
+	// The full edge sequence: a's edge, the network edges, b's edge.
+	seq := make([]int32, 0, len(edges)+2)
+	seq = append(seq, sa.Edge)
+	seq = append(seq, edges...)
+	seq = append(seq, sb.Edge)
+	for i, u := range nodes {
+		if nw.crossingNode(u) && nw.minorEdge(seq[i]) && nw.minorEdge(seq[i+1]) {
+			r.MajorCrossings++
+		}
+	}
+	start := nodes[0]
+	length := sa.Off + sb.Off
+	if start == g.edgeU[sa.Edge] {
+		length += sa.T * float64(g.edgeLen[sa.Edge])
+	} else {
+		length += (1 - sa.T) * float64(g.edgeLen[sa.Edge])
+	}
+	if via == g.edgeU[sb.Edge] {
+		length += sb.T * float64(g.edgeLen[sb.Edge])
+	} else {
+		length += (1 - sb.T) * float64(g.edgeLen[sb.Edge])
+	}
+	for _, e := range edges {
+		length += float64(g.edgeLen[e])
+	}
+	r.Meters = length
+	r.Path = make([]orb.Point, 0, len(nodes)+4)
+	r.Path = append(r.Path, a, sa.Point)
+	for _, u := range nodes {
+		r.Path = append(r.Path, g.coords[u])
+	}
+	r.Path = append(r.Path, sb.Point, b)
+	return r, nil
+}
+
+// arcTail returns the node an arc leaves: arcs are stored per tail node, so
+// it is found by binary search over the CSR offsets.
+func (nw *Network) arcTail(arc int32) int32 {
+	off := nw.g.off
+	lo, hi := 0, len(off)-1 // off[lo] ≤ arc < off[hi]
+	for hi-lo > 1 {
+		m := (lo + hi) / 2
+		if off[m] <= arc {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return int32(lo)
+}
