@@ -1,0 +1,223 @@
+package mcf
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// TestAgainstReference is the property test: on random instances of every
+// family and several sizes, the network simplex must agree with the
+// successive-shortest-path reference on status and optimal cost, and every
+// Optimal answer must carry a valid primal-dual certificate.
+func TestAgainstReference(t *testing.T) {
+	sizes := []int{2, 3, 5, 8, 13, 30, 60}
+	if !testing.Short() {
+		sizes = append(sizes, 120)
+	}
+	for _, kind := range []genKind{genTransport, genGeneral, genDegenerate, genShort} {
+		for _, n := range sizes {
+			for seed := range uint64(6) {
+				in := genInstance(kind, n, seed)
+				t.Run(describe(kind, n, seed), func(t *testing.T) {
+					checkAgainstReference(t, in)
+				})
+			}
+		}
+	}
+}
+
+func checkAgainstReference(t *testing.T, in *instance) {
+	t.Helper()
+	wantSt, wantCost, err := refSolve(in)
+	if err != nil {
+		t.Fatalf("reference: %v", err)
+	}
+	g := in.graph()
+	st, err := g.Solve(context.Background())
+	if err != nil {
+		t.Fatalf("Solve: %v", err)
+	}
+	if st != wantSt {
+		t.Fatalf("status %v, reference %v", st, wantSt)
+	}
+	if st != Optimal {
+		return
+	}
+	if g.TotalCost() != wantCost {
+		t.Fatalf("cost %d, reference %d", g.TotalCost(), wantCost)
+	}
+	if err := checkCertificate(in, g); err != nil {
+		t.Fatalf("certificate: %v", err)
+	}
+}
+
+// TestSmallCases pins hand-checked instances.
+func TestSmallCases(t *testing.T) {
+	type arc struct {
+		s, t    int32
+		cap, c  int64
+		wantFlw int64
+	}
+	tests := []struct {
+		name     string
+		n        int
+		supply   []int64
+		arcs     []arc
+		want     Status
+		wantCost int64
+	}{
+		{"empty", 0, nil, nil, Optimal, 0},
+		{"isolated zero node", 1, []int64{0}, nil, Optimal, 0},
+		{"isolated supply", 2, []int64{3, -3}, nil, Infeasible, 0},
+		{"unbalanced", 2, []int64{3, -2}, []arc{{0, 1, Inf, 1, 0}}, Infeasible, 0},
+		{"single arc", 2, []int64{4, -4}, []arc{{0, 1, 10, 3, 4}}, Optimal, 12},
+		{"capacity too small", 2, []int64{4, -4}, []arc{{0, 1, 3, 1, 0}}, Infeasible, 0},
+		{"cheaper long way", 3, []int64{5, 0, -5}, []arc{{0, 2, Inf, 10, 0}, {0, 1, Inf, 2, 5}, {1, 2, Inf, 3, 5}}, Optimal, 25},
+		{"split by capacity", 3, []int64{5, 0, -5}, []arc{{0, 2, Inf, 10, 2}, {0, 1, 3, 2, 3}, {1, 2, Inf, 3, 3}}, Optimal, 35},
+		{"negative cycle finite", 2, []int64{0, 0}, []arc{{0, 1, 4, -3, 4}, {1, 0, 4, 1, 4}}, Optimal, -8},
+		{"negative cycle infinite", 2, []int64{0, 0}, []arc{{0, 1, Inf, -3, 0}, {1, 0, Inf, 1, 0}}, Unbounded, 0},
+		{"negative self-loop finite", 1, []int64{0}, []arc{{0, 0, 7, -2, 7}}, Optimal, -14},
+		{"negative self-loop infinite", 1, []int64{0}, []arc{{0, 0, Inf, -2, 0}}, Unbounded, 0},
+		{"zero capacity arc", 2, []int64{1, -1}, []arc{{0, 1, 0, -5, 0}, {0, 1, 1, 7, 1}}, Optimal, 7},
+		{"parallel arcs", 2, []int64{6, -6}, []arc{{0, 1, 2, 1, 2}, {0, 1, 2, 1, 2}, {0, 1, 5, 4, 2}}, Optimal, 12},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := &instance{n: tc.n, supply: tc.supply}
+			if in.supply == nil {
+				in.supply = make([]int64, tc.n)
+			}
+			for _, a := range tc.arcs {
+				in.addArc(int(a.s), int(a.t), a.cap, a.c)
+			}
+			g := in.graph()
+			st, err := g.Solve(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st != tc.want {
+				t.Fatalf("status %v, want %v", st, tc.want)
+			}
+			if st != Optimal {
+				return
+			}
+			if g.TotalCost() != tc.wantCost {
+				t.Errorf("cost %d, want %d", g.TotalCost(), tc.wantCost)
+			}
+			for i, a := range tc.arcs {
+				if f := g.Flow(int32(i)); f != a.wantFlw {
+					t.Errorf("arc %d flow %d, want %d", i, f, a.wantFlw)
+				}
+			}
+			if err := checkCertificate(in, g); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestInvalidInput checks that bad calls are recorded, not panics, and that
+// Solve reports them.
+func TestInvalidInput(t *testing.T) {
+	tests := []struct {
+		name string
+		do   func(g *Graph)
+	}{
+		{"node out of range", func(g *Graph) { g.AddArc(0, 5, 1, 1) }},
+		{"negative node", func(g *Graph) { g.AddArc(-1, 0, 1, 1) }},
+		{"negative capacity", func(g *Graph) { g.AddArc(0, 1, -1, 1) }},
+		{"huge capacity", func(g *Graph) { g.AddArc(0, 1, MaxMagnitude+1, 1) }},
+		{"huge cost", func(g *Graph) { g.AddArc(0, 1, 1, -MaxMagnitude-1) }},
+		{"supply node", func(g *Graph) { g.SetSupply(2, 1) }},
+		{"huge supply", func(g *Graph) { g.SetSupply(0, MaxMagnitude+1) }},
+		{"capacity arc", func(g *Graph) { g.SetCapacity(3, 1) }},
+		{"capacity value", func(g *Graph) { g.AddArc(0, 1, 1, 1); g.SetCapacity(0, -2) }},
+		{"cost arc", func(g *Graph) { g.SetCost(-1, 1) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewGraph(2, 0)
+			tc.do(g)
+			if g.Err() == nil {
+				t.Fatal("no error recorded")
+			}
+			st, err := g.Solve(context.Background())
+			if !errors.Is(err, ErrInput) || st != NotSolved {
+				t.Fatalf("Solve = %v, %v; want NotSolved, ErrInput", st, err)
+			}
+			if g.Flow(0) != 0 || g.Potential(7) != 0 || g.ReducedCost(-3) != 0 {
+				t.Fatal("accessors on bad ids must return 0")
+			}
+		})
+	}
+	if g := NewGraph(-1, 0); !errors.Is(g.Err(), ErrInput) {
+		t.Fatal("NewGraph(-1) must record ErrInput")
+	}
+}
+
+// TestOverflowGuards checks the aggregate limits.
+func TestOverflowGuards(t *testing.T) {
+	g := NewGraph(2, 0)
+	for range 5000 {
+		g.AddArc(0, 1, MaxMagnitude, 1)
+	}
+	g.SetSupply(0, 1)
+	g.SetSupply(1, -1)
+	if _, err := g.Solve(context.Background()); !errors.Is(err, ErrOverflow) {
+		t.Fatalf("Σ capacities beyond the limit: err %v, want ErrOverflow", err)
+	}
+
+	// An objective that overflows int64: 8 arcs × 2^50 flow × cost −2^20,
+	// returned by a free uncapacitated arc.
+	g = NewGraph(2, 0)
+	for range 8 {
+		g.AddArc(0, 1, MaxMagnitude, -(1 << 20))
+	}
+	g.AddArc(1, 0, Inf, 0)
+	st, err := g.Solve(context.Background())
+	if st != Optimal || !errors.Is(err, ErrOverflow) {
+		t.Fatalf("overflowing objective: %v, %v; want Optimal, ErrOverflow", st, err)
+	}
+}
+
+// TestCancel checks that a cancelled context stops Solve with NotSolved and
+// that a later Solve resumes to the right answer.
+func TestCancel(t *testing.T) {
+	in := genInstance(genTransport, 3000, 1)
+	g := in.graph()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	st, err := g.Solve(ctx)
+	if st != NotSolved || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled before start: %v, %v", st, err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	calls := 0
+	g.SetProgress(func(p int64) {
+		calls++
+		cancel()
+	})
+	st, err = g.Solve(ctx)
+	if st != NotSolved || !errors.Is(err, context.Canceled) || calls == 0 {
+		t.Fatalf("cancelled mid-solve: %v, %v (progress calls %d)", st, err, calls)
+	}
+	g.SetProgress(nil)
+	st, err = g.Solve(context.Background())
+	if err != nil || st != Optimal {
+		t.Fatalf("resume: %v, %v", st, err)
+	}
+	if !g.Stats().Warm {
+		t.Error("resume did not start warm")
+	}
+	cold := in.graph()
+	if _, err := cold.Solve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if g.TotalCost() != cold.TotalCost() {
+		t.Fatalf("resumed cost %d, cold %d", g.TotalCost(), cold.TotalCost())
+	}
+	if err := checkCertificate(in, g); err != nil {
+		t.Fatal(err)
+	}
+}
