@@ -85,6 +85,7 @@ type ParseError struct {
 //
 //	schools.csv:12: column primary_seats: invalid number "abc"
 //	units.geojson: feature 7: property primary_pupils: negative value -3
+//	units.geojson: feature 9: geometry: geometry type "LineString" not allowed: …
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
@@ -100,7 +101,9 @@ func (e *ParseError) Error() string {
 	}
 	if e.Column != "" {
 		if e.Feature >= 0 {
-			b.WriteString("property ")
+			if e.Column != "geometry" { // a Feature member, not a property
+				b.WriteString("property ")
+			}
 		} else {
 			b.WriteString("column ")
 		}

@@ -181,10 +181,13 @@ func (f *csvFile) findCoords() {
 	if !f.opt.Planar && axok && ayok {
 		hint = " (the file has x, y columns: planar metres need the planar coordinate system, --crs xy)"
 	}
-	for i, c := range want {
-		if (i == 0 && !xok) || (i == 1 && !yok) {
-			f.errs.add(1, -1, c, errorf(ErrMissingColumn, "missing required column%s", hint))
-		}
+	switch {
+	case !xok && !yok:
+		f.errs.add(1, -1, want[0], errorf(ErrMissingColumn, "missing required columns %s, %s%s", want[0], want[1], hint))
+	case !xok:
+		f.errs.add(1, -1, want[0], errorf(ErrMissingColumn, "missing required column%s", hint))
+	default:
+		f.errs.add(1, -1, want[1], errorf(ErrMissingColumn, "missing required column%s", hint))
 	}
 	f.done = true
 }

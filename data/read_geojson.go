@@ -95,9 +95,9 @@ func (g *geoReader) fatal(err error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		err = &kindError{kind: ErrSyntax, msg: fmt.Sprintf("truncated JSON: unexpected end of file at byte %d", g.dec.InputOffset()), cause: err}
+		err = &kindError{kind: ErrSyntax, msg: fmt.Sprintf("truncated JSON: unexpected end of file after byte %d", g.dec.InputOffset()), cause: err}
 	case errors.As(err, &se):
-		err = &kindError{kind: ErrSyntax, msg: fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, se), cause: err}
+		err = &kindError{kind: ErrSyntax, msg: fmt.Sprintf("invalid JSON near byte %d: %v", se.Offset, se), cause: err}
 	case errors.As(err, &te):
 		err = &kindError{kind: ErrNotFeatureCollection, msg: fmt.Sprintf("unexpected JSON value at byte %d: %v", g.dec.InputOffset(), te), cause: err}
 	case errors.As(err, new(*kindError)):
@@ -165,9 +165,10 @@ func (g *geoReader) read() {
 		g.fatal(err)
 		return
 	}
+	end := g.dec.InputOffset()
 	if _, err := g.dec.Token(); err != io.EOF {
 		if err == nil {
-			err = errorf(ErrSyntax, "unexpected data after the FeatureCollection at byte %d", g.dec.InputOffset())
+			err = errorf(ErrSyntax, "unexpected data after the FeatureCollection, which ends at byte %d", end)
 		}
 		g.fatal(err)
 		return
@@ -177,7 +178,7 @@ func (g *geoReader) read() {
 		g.errs.add(0, -1, "", errorf(ErrNotFeatureCollection, "not a FeatureCollection: no features array"))
 	case g.nFeat == 0:
 		g.errs.add(0, -1, "", errorf(ErrNoRows, "no units: the features array is empty"))
-	case !g.hasPupil && !g.errs.full:
+	case !g.hasPupil && len(g.units) > 0:
 		g.errs.add(0, -1, "primary_pupils", errorf(ErrMissingColumn, "no feature has a primary_pupils or junior_pupils property"))
 	}
 }
@@ -209,7 +210,7 @@ func (g *geoReader) readFeatures() bool {
 			}
 			// A well-formed value of the wrong shape: the decoder has moved
 			// past it, so report it and carry on.
-			g.fail("", errorf(ErrNotFeatureCollection, "not a GeoJSON Feature object (%v)", te))
+			g.fail("", errorf(ErrNotFeatureCollection, "member of features is not a Feature object (got a JSON %s ending at byte %d)", te.Value, g.dec.InputOffset()))
 			continue
 		}
 		g.bad = false
@@ -368,8 +369,21 @@ func scalarText(raw json.RawMessage) (string, error) {
 	return string(t), nil
 }
 
-// jsonText renders a decoded JSON value briefly for a message.
+// jsonText renders a decoded JSON value or token briefly for a message.
 func jsonText(v any) string {
+	switch t := v.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+		return "an object"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case nil:
+		return "null"
+	}
 	b, err := json.Marshal(v)
 	if err != nil || len(b) > 40 {
 		return fmt.Sprintf("a JSON %T", v)

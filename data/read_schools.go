@@ -118,8 +118,12 @@ func ReadSchools(r io.Reader, name string, opt ReadOptions) ([]School, error) {
 		if nOddPurch > len(oddPurch) {
 			more = ", …"
 		}
-		opt.warn("%s: purchased_seats given for %d schools whose ownership is not purchased (lines %s%s); those seats are not government-purchased places",
-			name, nOddPurch, strings.Join(oddPurch, ", "), more)
+		what := fmt.Sprintf("%d schools whose ownership is not purchased (lines", nOddPurch)
+		if nOddPurch == 1 {
+			what = "a school whose ownership is not purchased (line"
+		}
+		opt.warn("%s: purchased_seats given for %s %s%s); those seats do not count as government-purchased places",
+			name, what, strings.Join(oddPurch, ", "), more)
 	}
 	if !f.done && !errs.full && f.rows == 0 {
 		errs.add(0, -1, "", errorf(ErrNoRows, "no schools: the file has a header but no records"))
