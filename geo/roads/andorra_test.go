@@ -290,7 +290,7 @@ func checkNearest(t *testing.T, nw *Network, origins, dests []orb.Point, k int) 
 		// Beyond is a lower bound for every unlisted destination…
 		within := 0
 		for j := range dests {
-			if truth[j] <= maxWalk {
+			if truth[j] <= maxWalk && !math.IsInf(truth[j], 1) {
 				within++
 			}
 			if !listed[int32(j)] && truth[j] < c.Beyond[i]-eps*math.Max(1, truth[j]) {
