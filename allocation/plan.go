@@ -57,8 +57,9 @@ type Placement struct {
 // StagePlan is the zoning of one stage.
 //
 // Invariants: len(Zone) == len(ZoneMeters) == number of units; Zone[u] is a
-// school offering the stage, or -1 when unit u has no pupils of the stage or
-// no school could be reached; for every unit the Pupils of its Placements
+// school offering the stage, or -1 when no school could be reached (a unit
+// without pupils of the stage is given the zone of its neighbours, so that
+// a stage's zones cover the whole area); for every unit the Pupils of its Placements
 // sum to the unit's pupils of the stage; Placements are sorted by Unit, then
 // Kind, then School; no school receives more pupils (zone plus overflow)
 // than its seats, except pupils that a given zoning (FromZones) put there.
@@ -74,6 +75,12 @@ type StagePlan struct {
 	// placement that respects the seats and places as many pupils as this
 	// plan does; 0 when unknown (plans not made by Solve).
 	LowerBound float64
+	// OverflowByTier counts the pupils who did not get their zone school,
+	// by priority tier (see Tier).
+	OverflowByTier map[string]int
+	// WholeUnitOptimal is true when an exact search proved the whole-unit
+	// zoning optimal (small stages without contiguity constraints).
+	WholeUnitOptimal bool
 }
 
 // Plan is a solved (or given) zoning of both stages with its report. A Plan
@@ -85,7 +92,10 @@ type Plan struct {
 	// Metric names the distance used ("geodesic", "euclidean", "walking").
 	Metric string
 	Stages [data.NumStages]StagePlan
-	Report *Report
+	// Adjacency is the unit adjacency the zones were judged by (nil when
+	// contiguity was not considered). Shared, never modified.
+	Adjacency [][]int32
+	Report    *Report
 }
 
 // PlacementsOf returns the placements of unit u in stage st (a sub-slice of

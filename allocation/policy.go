@@ -64,7 +64,7 @@ type Indicator struct {
 
 // Tier is one admission priority tier. Units carry only pupil and migrant
 // counts, so a tier selects a group ("resident" = non-migrant pupils,
-// "migrant" = eligible migrant children, "all") and takes Share of that
+// "migrant" = eligible migrant children) and takes Share of that
 // group (the shares of a group's tiers sum to at most 1; the remainder forms
 // an implicit last tier of that group). Tiers are listed from highest
 // priority to lowest.
@@ -159,9 +159,9 @@ func (p *Policy) Validate() error {
 	shares := map[string]float64{}
 	for i, t := range p.PriorityTiers {
 		switch t.Group {
-		case "resident", "migrant", "all":
+		case "resident", "migrant":
 		default:
-			errs = append(errs, fmt.Errorf("priority_tiers[%d]: group %q (want resident, migrant or all)", i, t.Group))
+			errs = append(errs, fmt.Errorf("priority_tiers[%d]: group %q (want resident or migrant)", i, t.Group))
 		}
 		if t.Share < 0 || t.Share > 1 {
 			errs = append(errs, fmt.Errorf("priority_tiers[%d]: share must be in [0,1]", i))

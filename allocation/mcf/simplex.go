@@ -36,15 +36,17 @@ const checkEvery = 4096
 // Invariants between pivots:
 //   - the arcs with state stateTree form a spanning tree rooted at root:
 //     parent[v], pred[v] (the tree arc joining v and parent[v]) and dir[v]
-//     describe it, depth[root] = 0, depth[v] = depth[parent[v]] + 1;
+//     describe it, parent[root] = −1;
 //   - thread is the cyclic preorder successor list of that tree starting at
-//     root, rev its inverse; a subtree is a contiguous run of thread;
+//     root, rev its inverse; the subtree of v is the contiguous run of
+//     succ[v] nodes from v to lastSucc[v];
 //   - flows satisfy conservation with the supplies, non-tree arcs are at a
 //     bound matching their state, tree arcs within [0, cap];
 //   - the tree is strongly feasible: every pred arc can carry more flow
 //     towards the root (dirUp: flow < cap, dirDown: flow > 0), so the
 //     last-blocking-arc leaving rule cannot cycle;
-//   - pi satisfies cost + pi[src] − pi[dst] = 0 on every tree arc, pi[root] = 0.
+//   - pi satisfies cost + pi[src] − pi[dst] = 0 on every tree arc (pi[root]
+//     is 0 after a (re)start and drifts within ±potentialDrift).
 type solver struct {
 	n, m, root int32
 
@@ -54,7 +56,7 @@ type solver struct {
 	supply            []int64 // len n
 	parent, pred      []int32 // len n+1
 	thread, rev       []int32 // len n+1
-	depth             []int32 // len n+1
+	succ, lastSucc    []int32 // len n+1
 	dir               []int8  // len n+1
 	pi                []int64 // len n+1
 	bigM              int64
@@ -94,7 +96,8 @@ func newSolver(g *Graph, bigM int64) *solver {
 	s.pred = make([]int32, nn)
 	s.thread = make([]int32, nn)
 	s.rev = make([]int32, nn)
-	s.depth = make([]int32, nn)
+	s.succ = make([]int32, nn)
+	s.lastSucc = make([]int32, nn)
 	s.dir = make([]int8, nn)
 	s.pi = make([]int64, nn)
 
@@ -103,9 +106,12 @@ func newSolver(g *Graph, bigM int64) *solver {
 	s.pred[root] = -1
 	s.thread[root] = 0
 	s.rev[0] = root // n ≥ 0; with n = 0 this sets rev[root] = root
+	s.succ[root] = n + 1
+	s.lastSucc[root] = max(n-1, 0) // root itself when n = 0
 	for v := range n {
 		s.parent[v] = root
-		s.depth[v] = 1
+		s.succ[v] = 1
+		s.lastSucc[v] = v
 		s.thread[v] = v + 1 // v = n−1 links back to root
 		s.rev[v+1] = v
 		s.setArtificial(v, s.supply[v])
@@ -305,21 +311,20 @@ func (s *solver) pivot(in int32) bool {
 		s.state[out] = stateUpper
 	}
 	s.state[in] = stateTree
-	s.updateTree(in, uIn, vIn, uOut)
+	s.updateTree(in, uIn, vIn, uOut, join)
 	return true
 }
 
-// findJoin returns the nearest common ancestor of u and v.
+// findJoin returns the nearest common ancestor of u and v: a node with the
+// smaller subtree cannot be an ancestor of the other, so it climbs.
 func (s *solver) findJoin(u, v int32) int32 {
-	parent, depth := s.parent, s.depth
-	for depth[u] > depth[v] {
-		u = parent[u]
-	}
-	for depth[v] > depth[u] {
-		v = parent[v]
-	}
+	parent, succ := s.parent, s.succ
 	for u != v {
-		u, v = parent[u], parent[v]
+		if succ[u] < succ[v] {
+			u = parent[u]
+		} else {
+			v = parent[v]
+		}
 	}
 	return u
 }
@@ -328,18 +333,26 @@ func (s *solver) findJoin(u, v int32) int32 {
 // the subtree of uOut) to vIn (outside it). The stem uIn = s0, s1 = parent(s0),
 // …, sk = uOut is reversed: s0 hangs from vIn and each s(i) from s(i−1).
 //
-// One preorder walk over the old subtree of uOut shifts every potential by
-// the same sigma, recomputes depths and finds, for every stem node, where its
-// old subtree ends (last[i]). The new preorder of the moved part is
-// seg(s0) seg(s1) … seg(sk), where seg(si) is the old subtree of si without
-// the old subtree of s(i−1): a prefix run [si .. rev[s(i−1)]] and a suffix
-// run [thread[last[i−1]] .. last[i]] (possibly empty). The thread is then
-// relinked with O(k) splices and the moved part inserted right after vIn.
-// The cost is O(size of the moved subtree), the same as the potential update
-// every network simplex must do.
-func (s *solver) updateTree(in, uIn, vIn, uOut int32) {
+// Thread: the moved part keeps its node set (the old subtree of uOut) and
+// gets the preorder seg(s0) seg(s1) … seg(sk), where seg(si) is the old
+// subtree of si without the old subtree of s(i−1): a prefix run
+// [si .. rev[s(i−1)]] and a suffix run [thread[last(s(i−1))] .. last(si)]
+// (possibly empty). It is cut out of the thread and spliced back right
+// after vIn with O(k) link changes.
+//
+// Subtree sizes change only on the stem and on the paths from parent(uOut)
+// and from vIn up to the join node. Last successors change on the stem (all
+// become the new end of the moved run), on the chain of ancestors of
+// parent(uOut) whose subtree ended with the moved run (they now end just
+// before it), and on the chain of vIn and its ancestors whose subtree ended
+// at vIn (they now end with the moved run).
+//
+// Potentials: the moved part shifts by sigma so that in gets reduced cost 0;
+// when it is the larger side, the rest of the tree shifts by −sigma instead
+// (only differences of potentials matter).
+func (s *solver) updateTree(in, uIn, vIn, uOut, join int32) {
 	parent, pred, dir := s.parent, s.pred, s.dir
-	thread, rev, depth, pi := s.thread, s.rev, s.depth, s.pi
+	thread, rev, succ, lastSucc, pi := s.thread, s.rev, s.succ, s.lastSucc, s.pi
 
 	stem := s.stem[:0]
 	for u := uIn; ; u = parent[u] {
@@ -358,37 +371,18 @@ func (s *solver) updateTree(in, uIn, vIn, uOut int32) {
 		sigma = pi[vIn] + s.cost[in] - pi[uIn]
 	}
 
-	last := grow(&s.last, int(k)+1)
-	d0 := depth[uOut]
-	dIn := depth[vIn] + 1 // new depth of s0
-	cur := k              // index of the deepest stem node whose subtree holds the walk
-	depth[uOut] = dIn + k
-	pi[uOut] += sigma
-	prev := uOut
-	v := thread[uOut]
-	for depth[v] > d0 {
-		od := depth[v]
-		if cur > 0 && v == stem[cur-1] {
-			cur--
-		} else {
-			for od <= d0+k-cur { // left the old subtree of stem[cur]
-				last[cur] = prev
-				cur++
-			}
-		}
-		depth[v] = od - (d0 + k - cur) + dIn + cur
-		pi[v] += sigma
-		prev = v
-		v = thread[v]
-	}
-	for j := cur; j <= k; j++ {
-		last[j] = prev
-	}
-	before, after := rev[uOut], v
+	size := succ[uOut]
+	vOut := parent[uOut]
+	oldLastOut := lastSucc[uOut]
+	before, after := rev[uOut], thread[oldLastOut]
 
+	// Old run boundaries, read before any link changes.
+	last := grow(&s.last, int(k)+1)
 	pEnd := grow(&s.pEnd, int(k)+1)
 	qStart := grow(&s.qStart, int(k)+1)
+	last[0] = lastSucc[stem[0]]
 	for i := int32(1); i <= k; i++ {
+		last[i] = lastSucc[stem[i]]
 		pEnd[i] = rev[stem[i-1]]
 		qStart[i] = thread[last[i-1]]
 	}
@@ -412,22 +406,70 @@ func (s *solver) updateTree(in, uIn, vIn, uOut int32) {
 	rev[uIn] = vIn
 	thread[tail] = nxt
 	rev[nxt] = tail
+	newLast := tail
 
-	// Reverse the stem.
+	// Last successors: removal, then insertion, then the stem.
+	for a := vOut; a >= 0 && lastSucc[a] == oldLastOut; a = parent[a] {
+		lastSucc[a] = before
+	}
+	for a := vIn; a >= 0 && lastSucc[a] == vIn; a = parent[a] {
+		lastSucc[a] = newLast
+	}
+	// Subtree sizes off the stem (parents outside the moved part are
+	// unchanged so far).
+	for a := vOut; a != join; a = parent[a] {
+		succ[a] -= size
+	}
+	for a := vIn; a != join; a = parent[a] {
+		succ[a] += size
+	}
+
+	// Reverse the stem: new size of s(i) is size − old size of s(i−1).
 	for i := k; i >= 1; i-- {
 		u, c := stem[i], stem[i-1]
 		parent[u] = c
 		pred[u] = pred[c]
 		dir[u] = -dir[c]
+		succ[u] = size - succ[c]
+		lastSucc[u] = newLast
 	}
 	parent[uIn] = vIn
 	pred[uIn] = in
+	succ[uIn] = size
+	lastSucc[uIn] = newLast
 	if s.src[in] == uIn {
 		dir[uIn] = dirUp
 	} else {
 		dir[uIn] = dirDown
 	}
+
+	// Potentials on the smaller side.
+	if sigma == 0 {
+		return
+	}
+	if 2*int64(size) <= int64(s.n)+1 {
+		for v := uIn; ; v = thread[v] {
+			pi[v] += sigma
+			if v == newLast {
+				break
+			}
+		}
+		return
+	}
+	for v := thread[newLast]; v != uIn; v = thread[v] {
+		pi[v] -= sigma
+	}
+	if r := pi[s.root]; r > potentialDrift || r < -potentialDrift {
+		for v := range pi {
+			pi[v] -= r
+		}
+	}
 }
+
+// potentialDrift bounds |pi[root]|: shifting the root side instead of the
+// moved side lets all potentials drift; they are re-centred on the root
+// when it exceeds this.
+const potentialDrift = 1 << 60
 
 // grow returns (*buf)[:n], reallocating when needed.
 func grow(buf *[]int32, n int) []int32 {
@@ -542,8 +584,8 @@ func (s *solver) warmStart(g *Graph, bigM int64) int {
 	return repaired
 }
 
-// rebuildThread recomputes thread, rev and depth from parent (children in
-// increasing id order).
+// rebuildThread recomputes thread, rev, succ and lastSucc from parent
+// (children in increasing id order).
 func (s *solver) rebuildThread() {
 	nn := s.n + 1
 	off := grow(&s.childOff, int(nn)+1)
@@ -562,29 +604,32 @@ func (s *solver) rebuildThread() {
 		at[fill[p]] = v
 		fill[p]++
 	}
-	// Iterative preorder: stack of nodes still to visit (reuse order).
-	stack := grow(&s.order, 0)[:0]
-	stack = append(stack, s.root)
-	prev := int32(-1)
-	s.depth[s.root] = 0
+	// Iterative preorder into order; the stack lives in s.stem.
+	order := grow(&s.order, int(nn))[:0]
+	stack := append(s.stem[:0], s.root)
 	for len(stack) > 0 {
 		u := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if prev >= 0 {
-			s.thread[prev] = u
-			s.rev[u] = prev
-		}
-		prev = u
-		if u != s.root {
-			s.depth[u] = s.depth[s.parent[u]] + 1
-		}
+		order = append(order, u)
 		for j := off[u+1] - 1; j >= off[u]; j-- {
 			stack = append(stack, at[j])
 		}
 	}
-	s.order = stack
-	s.thread[prev] = s.root
-	s.rev[s.root] = prev
+	s.stem = stack
+	s.order = order
+	for i, u := range order {
+		s.thread[u] = order[(i+1)%len(order)]
+		s.rev[order[(i+1)%len(order)]] = u
+		s.succ[u] = 1
+	}
+	// Sizes children-first; a subtree is order[i : i+succ].
+	for i := len(order) - 1; i > 0; i-- {
+		u := order[i]
+		s.succ[s.parent[u]] += s.succ[u]
+	}
+	for i, u := range order {
+		s.lastSucc[u] = order[i+int(s.succ[u])-1]
+	}
 }
 
 // computePotentials sets pi from the tree, in preorder from the root.

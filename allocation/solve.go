@@ -1,0 +1,487 @@
+package allocation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"catchment/allocation/mcf"
+	"catchment/data"
+	"catchment/geo"
+)
+
+// Input is everything a solve needs.
+type Input struct {
+	Dataset *data.Dataset
+	Policy  Policy
+	// Metric measures home-to-school distance; nil means the straight-line
+	// metric of the dataset's coordinates.
+	Metric geo.Metric
+	// Adjacency lists each unit's neighbours (geo/cells); nil (or
+	// Policy.Solver.Contiguity false) disables the contiguity steps. The
+	// report judges contiguity by it whenever it is given.
+	Adjacency [][]int32
+	// Fixed pins units to schools per stage: Fixed[st][u] is a school index,
+	// or -1 for a free unit. A nil slice pins nothing.
+	Fixed [data.NumStages][]int32
+	// Progress, when set, is called from the solving goroutines with coarse
+	// progress; it must be cheap and safe for concurrent use.
+	Progress func(Progress)
+}
+
+// Progress reports how far a solve has come.
+type Progress struct {
+	Stage    string  `json:"stage"`
+	Step     string  `json:"step"`
+	Fraction float64 `json:"fraction"`
+}
+
+// Cost scaling: the network simplex works on integer costs in decimetres;
+// an unplaced pupil costs unplacedMeters, far more than any chain of
+// reassignments could save, so the relaxation places as many pupils as it
+// can before it looks at distance.
+const (
+	costScale      = 10
+	unplacedMeters = 1e8
+)
+
+// ErrNoSchools is returned when a stage has pupils but no zoneable school.
+var ErrNoSchools = errors.New("no zoneable school offers the stage")
+
+// Solve zones both stages of in.Dataset and evaluates the plan. The stages
+// are solved concurrently. It returns ctx's error if cancelled.
+func Solve(ctx context.Context, in Input) (*Plan, error) {
+	start := time.Now()
+	if in.Dataset == nil {
+		return nil, errors.New("solve: no dataset")
+	}
+	if err := in.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("solve: %w", err)
+	}
+	metric := in.Metric
+	if metric == nil {
+		metric = geo.StraightLine(in.Dataset.Planar)
+	}
+	plan := &Plan{Dataset: in.Dataset, Policy: in.Policy, Metric: metric.Name(), Adjacency: in.Adjacency}
+	var wg sync.WaitGroup
+	var errs [data.NumStages]error
+	current := CurrentZones(in.Dataset)
+	for st := range data.NumStages {
+		wg.Add(1)
+		go func(st data.Stage) {
+			defer wg.Done()
+			sp, err := solveStage(ctx, &in, metric, st, current[st])
+			if err != nil {
+				errs[st] = fmt.Errorf("%s: %w", st, err)
+				return
+			}
+			plan.Stages[st] = *sp
+		}(data.Stage(st))
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, fmt.Errorf("solve: %w", err)
+	}
+	plan.Report = Evaluate(plan, current)
+	plan.Report.SolveSeconds = time.Since(start).Seconds()
+	return plan, nil
+}
+
+// stageProblem is one stage's zoning problem on local indices: units and
+// schools that take part, renumbered densely.
+type stageProblem struct {
+	ctx    context.Context
+	in     *Input
+	st     data.Stage
+	metric geo.Metric
+	pol    *Policy
+
+	units   []int32 // local unit → dataset unit
+	pupils  []int64
+	schools []int32 // local school → dataset school
+	cap     []int64
+	slocs   []orb.Point
+	ulocs   []orb.Point
+	// schoolLocal maps a dataset school index to its local index or -1.
+	schoolLocal []int32
+
+	cand   *geo.Candidates // rows per local unit, Dest = local school
+	cur    []int32         // local school of today's zone, or -1
+	fixed  []int32         // pinned local school, or -1
+	stab   float64         // stability charge per pupil, metres
+	nearby []float64       // distance to the nearest candidate (for warnings)
+
+	adj [][]int32 // local unit adjacency (nil: no contiguity)
+	// extra caches distances to schools outside a unit's candidate row.
+	extraMu sync.Mutex
+	extra   map[[2]int32]float64
+}
+
+func (p *stageProblem) progress(step string, f float64) {
+	if p.in.Progress != nil {
+		p.in.Progress(Progress{Stage: p.st.String(), Step: step, Fraction: f})
+	}
+}
+
+func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage, current []int32) (*StagePlan, error) {
+	ds := in.Dataset
+	p := &stageProblem{ctx: ctx, in: in, st: st, metric: metric, pol: &in.Policy,
+		stab: in.Policy.Solver.StabilityMeters, extra: map[[2]int32]float64{}}
+	nU := len(ds.Units)
+	sp := &StagePlan{Stage: st, Zone: make([]int32, nU), ZoneMeters: make([]float64, nU)}
+	for i := range sp.Zone {
+		sp.Zone[i] = -1
+	}
+	p.schoolLocal = make([]int32, len(ds.Schools))
+	for i := range ds.Schools {
+		p.schoolLocal[i] = -1
+		if ds.Schools[i].Zoneable(st) {
+			p.schoolLocal[i] = int32(len(p.schools))
+			p.schools = append(p.schools, int32(i))
+			p.cap = append(p.cap, int64(ds.Schools[i].Seats[st]))
+			p.slocs = append(p.slocs, ds.Schools[i].Loc)
+		}
+	}
+	unitLocal := make([]int32, nU)
+	for i := range ds.Units {
+		unitLocal[i] = -1
+		if ds.Units[i].Pupils[st] > 0 {
+			unitLocal[i] = int32(len(p.units))
+			p.units = append(p.units, int32(i))
+			p.pupils = append(p.pupils, int64(ds.Units[i].Pupils[st]))
+			p.ulocs = append(p.ulocs, ds.Units[i].Loc)
+		}
+	}
+	if len(p.units) == 0 {
+		return sp, nil
+	}
+	if len(p.schools) == 0 {
+		// Everyone is unplaced; the report says where seats are missing.
+		return p.finish(sp, nil, nil)
+	}
+	p.cur = make([]int32, len(p.units))
+	p.fixed = make([]int32, len(p.units))
+	for lu, u := range p.units {
+		p.cur[lu], p.fixed[lu] = -1, -1
+		if current != nil && current[u] >= 0 {
+			p.cur[lu] = p.schoolLocal[current[u]]
+		}
+		if f := in.Fixed[st]; f != nil && f[u] >= 0 {
+			if ls := p.schoolLocal[f[u]]; ls >= 0 {
+				p.fixed[lu] = ls
+			} else {
+				return nil, fmt.Errorf("unit %q is pinned to school %q, which is not zoneable for the stage",
+					ds.Units[u].ID, ds.Schools[f[u]].ID)
+			}
+		}
+	}
+	if in.Adjacency != nil && in.Policy.Solver.Contiguity {
+		p.adj = make([][]int32, len(p.units))
+		for lu, u := range p.units {
+			for _, v := range in.Adjacency[u] {
+				if lv := unitLocal[v]; lv >= 0 {
+					p.adj[lu] = append(p.adj[lu], lv)
+				}
+			}
+		}
+	}
+
+	p.progress("candidates", 0.05)
+	k := min(max(in.Policy.Solver.Candidates, 1), len(p.schools))
+	var seats, pupils int64
+	for _, c := range p.cap {
+		seats += c
+	}
+	for _, n := range p.pupils {
+		pupils += n
+	}
+	// The exact search runs on small stages where the seats suffice.
+	small := len(p.units)*len(p.schools) <= bbMaxArcs && seats >= pupils
+	if small {
+		k = len(p.schools) // the exact search needs every arc
+	}
+	cand, err := metric.Nearest(ctx, p.ulocs, p.slocs, k)
+	if err != nil {
+		return nil, fmt.Errorf("candidate schools: %w", err)
+	}
+	p.cand = cand
+	p.applyPins()
+
+	// Relaxation on pure distance: the proven lower bound.
+	p.progress("relaxation", 0.2)
+	lp, err := p.solveRelaxation(false)
+	if err != nil {
+		return nil, err
+	}
+	bound := lp
+	if p.stab > 0 && p.cur != nil {
+		p.progress("stability relaxation", 0.35)
+		if lp, err = p.solveRelaxation(true); err != nil {
+			return nil, err
+		}
+	}
+	p.progress("rounding", 0.5)
+	zone := p.round(lp)
+	p.progress("capacity repair", 0.6)
+	p.repairCapacity(zone)
+	if p.adj != nil {
+		p.progress("contiguity", 0.7)
+		p.repairContiguity(zone)
+	}
+	p.progress("local search", 0.8)
+	if err := p.localSearch(zone); err != nil {
+		return nil, err
+	}
+	if small {
+		p.progress("exact search", 0.85)
+		var exact bool
+		zone, exact = p.branchAndBound(zone)
+		sp.WholeUnitOptimal = exact && p.adj == nil
+		if p.adj != nil {
+			p.repairContiguity(zone)
+			if err := p.localSearch(zone); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if p.adj != nil {
+		p.repairContiguity(zone)
+	}
+	p.progress("overflow", 0.95)
+	return p.finish(sp, zone, bound)
+}
+
+// applyPins replaces the candidate rows of pinned units with their pinned
+// school only.
+func (p *stageProblem) applyPins() {
+	any := false
+	for _, f := range p.fixed {
+		if f >= 0 {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
+	rows := make([]row, len(p.units))
+	for lu := range p.units {
+		if f := p.fixed[lu]; f >= 0 {
+			rows[lu] = row{dest: []int32{f}, meters: []float64{p.dist(int32(lu), f)}, beyond: math.Inf(1)}
+		} else {
+			d, m := p.cand.Row(lu)
+			rows[lu] = row{dest: d, meters: m, beyond: p.cand.Beyond[lu]}
+		}
+	}
+	p.cand = buildCandidates(rows)
+}
+
+type row struct {
+	dest   []int32
+	meters []float64
+	beyond float64
+}
+
+func buildCandidates(rows []row) *geo.Candidates {
+	n := 0
+	for _, r := range rows {
+		n += len(r.dest)
+	}
+	c := &geo.Candidates{Off: make([]int32, len(rows)+1), Dest: make([]int32, 0, n),
+		Meters: make([]float64, 0, n), Beyond: make([]float64, len(rows))}
+	for i, r := range rows {
+		c.Dest = append(c.Dest, r.dest...)
+		c.Meters = append(c.Meters, r.meters...)
+		c.Off[i+1] = int32(len(c.Dest))
+		c.Beyond[i] = r.beyond
+	}
+	return c
+}
+
+// dist returns the distance from local unit lu to local school ls, from the
+// candidate row when listed, else from the metric (cached).
+func (p *stageProblem) dist(lu, ls int32) float64 {
+	if p.cand != nil {
+		d, m := p.cand.Row(int(lu))
+		for i, s := range d {
+			if s == ls {
+				return m[i]
+			}
+		}
+	}
+	key := [2]int32{lu, ls}
+	p.extraMu.Lock()
+	v, ok := p.extra[key]
+	p.extraMu.Unlock()
+	if ok {
+		return v
+	}
+	v = p.metric.Meters(p.ulocs[lu], p.slocs[ls])
+	p.extraMu.Lock()
+	p.extra[key] = v
+	p.extraMu.Unlock()
+	return v
+}
+
+// cost is the optimiser's per-pupil cost of zoning lu to ls: distance plus
+// the stability charge when ls is not today's zone school.
+func (p *stageProblem) cost(lu, ls int32, d float64) float64 {
+	if p.stab > 0 && p.cur[lu] >= 0 && p.cur[lu] != ls {
+		return d + p.stab
+	}
+	return d
+}
+
+// relaxation is the optimum of the splittable problem.
+type relaxation struct {
+	// flow[i] is the flow on candidate arc i (indices of p.cand.Dest).
+	flow []int64
+	// unplaced[lu] is the unit's unplaced flow.
+	unplaced []int64
+	// price[ls] ≥ 0 is the dual price of a seat at school ls, in metres.
+	price []float64
+	// lagrangian is the dual (Lagrangian) bound on the relaxation's
+	// objective including the unplaced charge; see bound.
+	lagrangian float64
+}
+
+// bound returns a proven lower bound on the total distance of any plan that
+// respects the seats and leaves exactly unplaced pupils without a seat:
+// such a plan costs at least the Lagrangian bound, of which the unplaced
+// charge is unplaced × unplacedMeters.
+func (r *relaxation) bound(unplaced int64) float64 {
+	return math.Max(0, r.lagrangian-float64(unplaced)*unplacedMeters)
+}
+
+// solveRelaxation solves the transportation relaxation on the candidate
+// arcs, widening candidate rows until the duals price out every arc that
+// was left out, so that its optimum is the optimum over all schools.
+func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
+	nU, nS := len(p.units), len(p.schools)
+	for round := 0; ; round++ {
+		if err := p.ctx.Err(); err != nil {
+			return nil, err
+		}
+		sink := int32(nU + nS)
+		g := mcf.NewGraph(nU+nS+1, len(p.cand.Dest)+nU+nS)
+		var total int64
+		for lu := range nU {
+			g.SetSupply(int32(lu), p.pupils[lu])
+			total += p.pupils[lu]
+		}
+		g.SetSupply(sink, -total)
+		dest, meters := p.cand.Dest, p.cand.Meters
+		for lu := range nU {
+			for i := p.cand.Off[lu]; i < p.cand.Off[lu+1]; i++ {
+				c := meters[i]
+				if stability {
+					c = p.cost(int32(lu), dest[i], c)
+				}
+				g.AddArc(int32(lu), int32(nU)+dest[i], mcf.Inf, scaleCost(c))
+			}
+		}
+		unplacedArc := int32(len(p.cand.Dest))
+		for lu := range nU {
+			g.AddArc(int32(lu), sink, mcf.Inf, scaleCost(unplacedMeters))
+		}
+		seatArc := unplacedArc + int32(nU)
+		for ls := range nS {
+			g.AddArc(int32(nU+ls), sink, p.cap[ls], 0)
+		}
+		status, err := g.Solve(p.ctx)
+		if err != nil {
+			return nil, fmt.Errorf("relaxation: %w", err)
+		}
+		if status != mcf.Optimal {
+			return nil, fmt.Errorf("relaxation: solver status %v", status)
+		}
+		r := &relaxation{flow: make([]int64, len(dest)), unplaced: make([]int64, nU), price: make([]float64, nS)}
+		for i := range dest {
+			r.flow[i] = g.Flow(int32(i))
+		}
+		for lu := range nU {
+			r.unplaced[lu] = g.Flow(unplacedArc + int32(lu))
+		}
+		// Seat price of school ls: the reduced cost of its (saturated) seat
+		// arc, i.e. how much the objective would fall per extra seat. A
+		// school with free seats has price 0.
+		for ls := range nS {
+			rc := g.ReducedCost(seatArc + int32(ls))
+			if rc < 0 {
+				r.price[ls] = float64(-rc) / costScale
+			}
+		}
+		// Certify: the Lagrangian bound over ALL schools, using each row's
+		// Beyond as the bound for schools not listed. Rows whose Beyond is
+		// below their best listed price are widened and the LP re-solved.
+		var lb float64
+		var widen []int
+		for lu := range nU {
+			best := unplacedMeters
+			d, m := p.cand.Row(lu)
+			for i, s := range d {
+				c := m[i]
+				if stability {
+					c = p.cost(int32(lu), s, c)
+				}
+				best = math.Min(best, c+r.price[s])
+			}
+			if b := p.cand.Beyond[lu]; b < best {
+				if p.fixed[lu] < 0 && len(d) < nS {
+					widen = append(widen, lu)
+				}
+				best = b
+			}
+			lb += float64(p.pupils[lu]) * best
+		}
+		for ls := range nS {
+			lb -= float64(p.cap[ls]) * r.price[ls]
+		}
+		r.lagrangian = lb
+		if len(widen) == 0 || round >= 8 {
+			return r, nil
+		}
+		if err := p.widen(widen); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// widen doubles the candidate rows of the given local units.
+func (p *stageProblem) widen(units []int) error {
+	nS := len(p.schools)
+	origins := make([]orb.Point, len(units))
+	k := 0
+	for i, lu := range units {
+		origins[i] = p.ulocs[lu]
+		k = max(k, 2*int(p.cand.Off[lu+1]-p.cand.Off[lu]))
+	}
+	k = min(max(k, 2*p.pol.Solver.Candidates), nS)
+	more, err := p.metric.Nearest(p.ctx, origins, p.slocs, k)
+	if err != nil {
+		return fmt.Errorf("widening candidates: %w", err)
+	}
+	rows := make([]row, len(p.units))
+	for lu := range p.units {
+		d, m := p.cand.Row(lu)
+		rows[lu] = row{dest: d, meters: m, beyond: p.cand.Beyond[lu]}
+	}
+	for i, lu := range units {
+		d, m := more.Row(i)
+		rows[lu] = row{dest: d, meters: m, beyond: more.Beyond[i]}
+	}
+	p.cand = buildCandidates(rows)
+	return nil
+}
+
+func scaleCost(m float64) int64 {
+	if math.IsInf(m, 1) || m > unplacedMeters {
+		m = unplacedMeters
+	}
+	return int64(math.Round(m * costScale))
+}

@@ -1,0 +1,78 @@
+package allocation
+
+import (
+	"context"
+	"testing"
+
+	"catchment/data"
+)
+
+// checkPlan asserts the invariants every plan must keep.
+func checkPlan(t *testing.T, p *Plan, respectSeats bool) {
+	t.Helper()
+	ds := p.Dataset
+	for st := range data.NumStages {
+		sp := &p.Stages[st]
+		perUnit := make([]int, len(ds.Units))
+		perUnitMig := make([]int, len(ds.Units))
+		load := make([]int, len(ds.Schools))
+		for i, pl := range sp.Placements {
+			if i > 0 {
+				q := sp.Placements[i-1]
+				if q.Unit > pl.Unit || (q.Unit == pl.Unit && q.Kind > pl.Kind) {
+					t.Fatalf("%s: placements not sorted at %d", data.Stage(st), i)
+				}
+			}
+			perUnit[pl.Unit] += int(pl.Pupils)
+			perUnitMig[pl.Unit] += int(pl.Migrants)
+			if (pl.Kind == Unplaced) != (pl.School < 0) {
+				t.Fatalf("%s: placement %+v: school and kind disagree", data.Stage(st), pl)
+			}
+			if pl.Kind == InZone && pl.School != sp.Zone[pl.Unit] {
+				t.Fatalf("%s: in-zone placement %+v not at zone school %d", data.Stage(st), pl, sp.Zone[pl.Unit])
+			}
+			if pl.School >= 0 {
+				load[pl.School] += int(pl.Pupils)
+			}
+		}
+		for u := range ds.Units {
+			if perUnit[u] != ds.Units[u].Pupils[st] {
+				t.Fatalf("%s: unit %d has %d pupils placed, want %d (each pupil exactly once)", data.Stage(st), u, perUnit[u], ds.Units[u].Pupils[st])
+			}
+			if perUnitMig[u] != ds.Units[u].Migrants[st] {
+				t.Fatalf("%s: unit %d has %d migrants placed, want %d", data.Stage(st), u, perUnitMig[u], ds.Units[u].Migrants[st])
+			}
+		}
+		if respectSeats {
+			for s := range ds.Schools {
+				if load[s] > ds.Schools[s].Seats[st] {
+					t.Fatalf("%s: school %d enrols %d > %d seats", data.Stage(st), s, load[s], ds.Schools[s].Seats[st])
+				}
+			}
+		}
+		rep := p.Report.Stages[data.Stage(st).String()]
+		if sp.LowerBound > rep.TotalDistanceMeters*(1+1e-9)+1e-6 {
+			t.Fatalf("%s: lower bound %.3f exceeds plan %.3f", data.Stage(st), sp.LowerBound, rep.TotalDistanceMeters)
+		}
+	}
+}
+
+func TestSolveRandomProperties(t *testing.T) {
+	for seed := uint64(1); seed <= 12; seed++ {
+		slack := []float64{0.8, 1.0, 1.05, 1.2}[seed%4]
+		ds := randomCity(seed, 8+int(seed), 150+10*int(seed), 8000, slack)
+		pol := DefaultPolicy()
+		pol.Solver.Candidates = 4
+		p, err := Solve(context.Background(), Input{Dataset: ds, Policy: pol})
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		checkPlan(t, p, true)
+		r := p.Report.Stages["primary"]
+		t.Logf("seed %d slack %.2f: pupils %d zone %d overflow %d unplaced %d total %.0f bound %.0f gap %.4f over %d",
+			seed, slack, r.Pupils, r.PlacedInZone, r.OverflowCount, r.Unplaced, r.TotalDistanceMeters, r.LowerBoundMeters, r.OptimalityGap, r.PupilsOverCapacity)
+		if slack >= 1.05 && r.Unplaced > 0 {
+			t.Errorf("seed %d: %d unplaced with %.0f%% seats", seed, r.Unplaced, slack*100)
+		}
+	}
+}
