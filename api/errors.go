@@ -37,7 +37,9 @@ const (
 	CodeUnsupportedType = "unsupported_media_type"
 )
 
-func errf(status int, code, msg string) *Error { return &Error{Status: status, Code: code, Message: msg} }
+func errf(status int, code, msg string) *Error {
+	return &Error{Status: status, Code: code, Message: msg}
+}
 
 // toError maps any handler error to an *Error. Engine errors wrapping
 // ErrInvalid, ErrNotFound and ErrConflict keep their message (it describes
