@@ -25,10 +25,17 @@ const DefaultCellMeters = 250.0
 //  2. else to the unit polygon that contains its location, boundary
 //     included; when several do (shared edges, overlaps) the unit with the
 //     lowest index wins;
-//  3. else to a square grid cell of CellMeters in a LocalProjection: a new
-//     point unit with ID "cell_<i>_<j>" (i east, j north, floor of the
-//     projected coordinate over the cell size), Loc the mean of its
-//     households' locations, Area urban.
+//  3. else to a square grid cell of cellMeters in a LocalProjection: a new
+//     point unit with ID "cell_<i>_<j>" (i east, j north: the floor of the
+//     projected coordinate over the cell size), Name "grid cell <i>/<j>",
+//     Loc the mean of its households' locations (taken in the projection),
+//     Area urban and no outline. Should a given unit already use that ID,
+//     "_grid" is appended until it is unique.
+//
+// Only Polygon and MultiPolygon units match by location; point units
+// receive households through UnitID only. Containment is tested in the
+// data's own coordinates (degrees or metres), which at unit scale is exact
+// enough and keeps the test identical to what a map shows.
 //
 // Counting rule: when households are supplied they are the only source of
 // pupils. NewAggregator resets every unit's Pupils, Migrants and Households
@@ -244,7 +251,7 @@ func (a *Aggregator) Units() []data.Unit {
 		n := float64(c.households)
 		out = append(out, data.Unit{
 			ID:         id,
-			Name:       "grid cell " + strconv.FormatInt(c.i, 10) + "," + strconv.FormatInt(c.j, 10),
+			Name:       "grid cell " + strconv.FormatInt(c.i, 10) + "/" + strconv.FormatInt(c.j, 10),
 			Area:       data.Urban,
 			Loc:        a.proj.Inverse(orb.Point{c.sx / n, c.sy / n}),
 			Pupils:     c.pupils,
