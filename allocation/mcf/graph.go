@@ -112,6 +112,8 @@ type Graph struct {
 	// node/arc structure, so the next Solve may start from it.
 	warm     bool
 	progress func(pivots int64)
+	// noCrash starts cold solves from the all-artificial tree (tests).
+	noCrash bool
 }
 
 // Stats describes the last call to Solve.

@@ -489,6 +489,7 @@ func grow(buf *[]int32, n int) []int32 {
 // so replaced.
 func (s *solver) warmStart(g *Graph, bigM int64) int {
 	m, n, root := s.m, s.n, s.root
+	s.pivots = 0
 	copy(s.capa[:m], g.capa)
 	copy(s.cost[:m], g.cost)
 	copy(s.supply, g.supply)
@@ -500,7 +501,22 @@ func (s *solver) warmStart(g *Graph, bigM int64) int {
 			}
 		}
 	}
+	return s.repair(false)
+}
 
+// repair turns the current tree (parent, pred, dir, states) into a strongly
+// feasible basis for the current data: non-tree arcs go to their bounds,
+// tree flows are recomputed bottom-up, and every tree arc whose flow would be
+// infeasible, or degenerate against the root, leaves the tree at a bound
+// while its subtree is re-hung from the root by its artificial arc. thread,
+// rev, succ and lastSucc must describe the tree unless rebuild is set, in
+// which case they are recomputed from parent. It returns the number of arcs
+// replaced.
+func (s *solver) repair(rebuild bool) int {
+	m, n, root := s.m, s.n, s.root
+	if rebuild {
+		s.rebuildThread()
+	}
 	// Balances of every node from supplies and non-tree flows.
 	acc := s.acc
 	if cap(acc) < int(n)+1 {
@@ -580,7 +596,6 @@ func (s *solver) warmStart(g *Graph, bigM int64) int {
 	}
 	s.computePotentials()
 	s.setBlock()
-	s.pivots = 0
 	return repaired
 }
 

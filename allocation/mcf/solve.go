@@ -59,6 +59,9 @@ func (g *Graph) Solve(ctx context.Context) (Status, error) {
 
 	if g.s == nil || !g.warm {
 		g.s = newSolver(g, bigM)
+		if !g.noCrash {
+			g.s.crash()
+		}
 	} else {
 		g.stats.Warm = true
 		g.stats.Repaired = g.s.warmStart(g, bigM)

@@ -1,0 +1,169 @@
+package mcf
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+)
+
+// cityInstance builds the zoning-sized transportation instance: units
+// random points in a 40 km square with 1..39 pupils each, schools random
+// points with seats totalling ≈ 1.05 × pupils, arcs from each unit to its k
+// nearest schools (Euclidean metres, uncapacitated), school → sink arcs with
+// capacity = seats, and an unplaced node U (unit → U at 10^7 per pupil,
+// U → sink free). Nodes: units, schools, sink, U.
+func cityInstance(units, schools, k int, seed uint64) *instance {
+	r := rand.New(rand.NewPCG(seed, 42))
+	const side = 40000.0
+	sx := make([]float64, schools)
+	sy := make([]float64, schools)
+	for j := range schools {
+		sx[j], sy[j] = r.Float64()*side, r.Float64()*side
+	}
+	// Bucket schools in a grid so the k-nearest search is cheap.
+	cells := max(1, int(math.Sqrt(float64(schools)/4)))
+	cell := side / float64(cells)
+	grid := make([][]int32, cells*cells)
+	cellOf := func(x float64) int { return min(cells-1, max(0, int(x/cell))) }
+	for j := range schools {
+		c := cellOf(sy[j])*cells + cellOf(sx[j])
+		grid[c] = append(grid[c], int32(j))
+	}
+	sink, unplaced := units+schools, units+schools+1
+	n := units + schools + 2
+	in := &instance{n: n, supply: make([]int64, n)}
+	in.src = make([]int32, 0, units*(k+1)+schools+1)
+	in.dst = make([]int32, 0, cap(in.src))
+	in.capa = make([]int64, 0, cap(in.src))
+	in.cost = make([]int64, 0, cap(in.src))
+	bestD := make([]float64, 0, k+1)
+	bestJ := make([]int32, 0, k+1)
+	var pupils int64
+	for i := range units {
+		x, y := r.Float64()*side, r.Float64()*side
+		p := int64(1 + r.IntN(39))
+		in.supply[i] = p
+		pupils += p
+		bestD, bestJ = bestD[:0], bestJ[:0]
+		cx, cy := cellOf(x), cellOf(y)
+		for ring := 0; ring <= cells; ring++ {
+			// Stop when the k-th best is closer than anything in this ring.
+			if len(bestD) == k && bestD[k-1] <= float64(ring-1)*cell {
+				break
+			}
+			for gy := cy - ring; gy <= cy+ring; gy++ {
+				for gx := cx - ring; gx <= cx+ring; gx++ {
+					if gx < 0 || gy < 0 || gx >= cells || gy >= cells ||
+						(max(abs(int64(gx-cx)), abs(int64(gy-cy))) != int64(ring)) {
+						continue
+					}
+					for _, j := range grid[gy*cells+gx] {
+						d := math.Hypot(x-sx[j], y-sy[j])
+						if len(bestD) == k && d >= bestD[k-1] {
+							continue
+						}
+						// Insertion into the sorted top-k.
+						pos := len(bestD)
+						if pos < k {
+							bestD = append(bestD, 0)
+							bestJ = append(bestJ, 0)
+						} else {
+							pos = k - 1
+						}
+						for pos > 0 && bestD[pos-1] > d {
+							bestD[pos], bestJ[pos] = bestD[pos-1], bestJ[pos-1]
+							pos--
+						}
+						bestD[pos], bestJ[pos] = d, j
+					}
+				}
+			}
+		}
+		for t, j := range bestJ {
+			in.addArc(i, units+int(j), Inf, int64(math.Round(bestD[t])))
+		}
+		in.addArc(i, unplaced, Inf, 10_000_000)
+	}
+	seats := 1.05 * float64(pupils) / float64(schools)
+	for j := range schools {
+		in.addArc(units+j, sink, int64(seats*(0.5+r.Float64())), 0)
+	}
+	in.addArc(unplaced, sink, Inf, 0)
+	in.supply[sink] = -pupils
+	return in
+}
+
+var (
+	cityOnce sync.Once
+	cityBig  *instance // 50,000 units × 1,000 schools × 16 arcs
+	citySml  *instance // 12,500 units × 250 schools × 16 arcs (≈ 200k arcs)
+)
+
+func cities() {
+	cityOnce.Do(func() {
+		cityBig = cityInstance(50000, 1000, 16, 1)
+		citySml = cityInstance(12500, 250, 16, 2)
+	})
+}
+
+func benchSolve(b *testing.B, in *instance) {
+	b.ReportAllocs()
+	var pivots int64
+	for b.Loop() {
+		g := in.graph()
+		st, err := g.Solve(context.Background())
+		if err != nil || st != Optimal {
+			b.Fatalf("Solve: %v, %v", st, err)
+		}
+		pivots = g.Stats().Pivots
+	}
+	b.ReportMetric(float64(pivots), "pivots")
+	b.ReportMetric(float64(len(in.src)), "arcs")
+}
+
+// BenchmarkCity50k solves the city-scale instance: 50,000 units, 1,000
+// schools, 16 nearest arcs per unit (≈ 851k arcs). Target ≤ 2 s per op on
+// one core.
+func BenchmarkCity50k(b *testing.B) {
+	cities()
+	benchSolve(b, cityBig)
+}
+
+// BenchmarkCity200kArcs solves a 12,500 × 250 instance with 16 arcs per unit
+// (≈ 213k arcs).
+func BenchmarkCity200kArcs(b *testing.B) {
+	cities()
+	benchSolve(b, citySml)
+}
+
+// BenchmarkWarmCapacity measures the site-selection pattern on the 200k-arc
+// instance: close one school (capacity 0) and re-solve warm, then reopen it.
+func BenchmarkWarmCapacity(b *testing.B) {
+	cities()
+	in := citySml
+	g := in.graph()
+	if st, err := g.Solve(context.Background()); err != nil || st != Optimal {
+		b.Fatalf("Solve: %v, %v", st, err)
+	}
+	// School → sink arcs follow the unit arcs; pick a busy one.
+	first := int32(len(in.src) - 251)
+	r := rand.New(rand.NewPCG(3, 3))
+	var pivots int64
+	for b.Loop() {
+		a := first + int32(r.IntN(250))
+		old := in.capa[a]
+		g.SetCapacity(a, 0)
+		if st, err := g.Solve(context.Background()); err != nil || st != Optimal {
+			b.Fatalf("warm close: %v, %v", st, err)
+		}
+		pivots += g.Stats().Pivots
+		g.SetCapacity(a, old)
+		if st, err := g.Solve(context.Background()); err != nil || st != Optimal {
+			b.Fatalf("warm reopen: %v, %v", st, err)
+		}
+		pivots += g.Stats().Pivots
+	}
+	b.ReportMetric(float64(pivots)/float64(b.N)/2, "pivots/solve")
+}
