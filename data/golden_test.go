@@ -24,13 +24,13 @@ func TestBadFilesGolden(t *testing.T) {
 		wantAt []int
 	}{
 		{
-			file: "bad_schools.csv",
-			read: func(p string, o ReadOptions) error { _, err := ReadSchoolsFile(p, o); return err },
+			file:   "bad_schools.csv",
+			read:   func(p string, o ReadOptions) error { _, err := ReadSchoolsFile(p, o); return err },
 			wantAt: []int{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 25},
 		},
 		{
-			file: "bad_units.geojson",
-			read: func(p string, o ReadOptions) error { _, err := ReadUnitsFile(p, o); return err },
+			file:   "bad_units.geojson",
+			read:   func(p string, o ReadOptions) error { _, err := ReadUnitsFile(p, o); return err },
 			wantAt: []int{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20},
 		},
 	}

@@ -16,16 +16,20 @@ import (
 )
 
 // rawFeature is one member of a features array, with its parts still raw.
+// Only Geometry and Properties can fail to decode (when they are not JSON
+// objects); the decoder then still fills the other fields.
 type rawFeature struct {
-	Type       string                     `json:"type"`
+	Type       json.RawMessage            `json:"type"`
 	ID         json.RawMessage            `json:"id"`
-	Geometry   json.RawMessage            `json:"geometry"`
+	Geometry   *rawGeometry               `json:"geometry"`
 	Properties map[string]json.RawMessage `json:"properties"`
+	// geomErr records a geometry that is not an object.
+	geomErr error
 }
 
-// rawGeometry is a GeoJSON geometry object with its coordinates still raw.
+// rawGeometry is a GeoJSON geometry object with its parts still raw.
 type rawGeometry struct {
-	Type        string          `json:"type"`
+	Type        json.RawMessage `json:"type"`
 	Coordinates json.RawMessage `json:"coordinates"`
 }
 
@@ -201,6 +205,7 @@ func (g *geoReader) readFeatures() bool {
 		g.feature = g.nFeat
 		g.nFeat++
 		var rf rawFeature
+		g.bad = false
 		err := g.dec.Decode(&rf)
 		if err != nil {
 			var te *json.UnmarshalTypeError
@@ -210,10 +215,18 @@ func (g *geoReader) readFeatures() bool {
 			}
 			// A well-formed value of the wrong shape: the decoder has moved
 			// past it, so report it and carry on.
-			g.fail("", errorf(ErrNotFeatureCollection, "member of features is not a Feature object (got a JSON %s ending at byte %d)", te.Value, g.dec.InputOffset()))
-			continue
+			switch te.Field {
+			case "geometry":
+				rf.Geometry = nil
+				rf.geomErr = errorf(ErrGeometry, "geometry is a JSON %s, want a geometry object", te.Value)
+			case "properties":
+				g.fail("", errorf(ErrNotFeatureCollection, "properties is a JSON %s, want an object", te.Value))
+				continue
+			default:
+				g.fail("", errorf(ErrNotFeatureCollection, "member of features is not a Feature object (got a JSON %s ending at byte %d)", te.Value, g.dec.InputOffset()))
+				continue
+			}
 		}
-		g.bad = false
 		g.feature1(&rf)
 	}
 	if _, err := g.dec.Token(); err != nil { // the closing bracket
@@ -226,8 +239,14 @@ func (g *geoReader) readFeatures() bool {
 
 // feature1 converts one decoded feature into a unit.
 func (g *geoReader) feature1(rf *rawFeature) {
-	if rf.Type != "Feature" {
-		g.fail("", errorf(ErrNotFeatureCollection, "member of features has type %q, want \"Feature\"", rf.Type))
+	if t := bytes.TrimSpace(rf.Type); string(t) != `"Feature"` {
+		if len(t) == 0 {
+			t = []byte("missing")
+		}
+		if len(t) > 40 {
+			t = append(t[:40:40], "…"...)
+		}
+		g.fail("", errorf(ErrNotFeatureCollection, "member of features has type %s, want \"Feature\"", t))
 		return
 	}
 	props := make(map[string]json.RawMessage, len(rf.Properties))
@@ -260,6 +279,9 @@ func (g *geoReader) feature1(rf *rawFeature) {
 		u.Migrants[st] = g.count(props, migrantColumns[st])
 	}
 	geom, loc, err := g.geometry(rf.Geometry)
+	if rf.geomErr != nil {
+		err = rf.geomErr
+	}
 	if err != nil {
 		g.fail("geometry", err)
 	}
@@ -393,111 +415,244 @@ func jsonText(v any) string {
 
 // geometry parses, checks and transforms a feature's geometry and returns
 // it (nil for a point) with the unit's representative point.
-func (g *geoReader) geometry(raw json.RawMessage) (orb.Geometry, orb.Point, error) {
-	if !isPresent(raw) {
+func (g *geoReader) geometry(rg *rawGeometry) (orb.Geometry, orb.Point, error) {
+	if rg == nil {
 		return nil, orb.Point{}, errorf(ErrGeometry, "missing geometry: want a Point, Polygon or MultiPolygon")
 	}
-	var rg rawGeometry
-	if err := json.Unmarshal(raw, &rg); err != nil {
-		return nil, orb.Point{}, errorf(ErrGeometry, "geometry is not a GeoJSON geometry object")
+	typ, err := scalarText(rg.Type)
+	if err != nil || (len(rg.Type) > 0 && rg.Type[0] != '"') {
+		typ = string(bytes.TrimSpace(rg.Type))
 	}
 	bad := func(err error) (orb.Geometry, orb.Point, error) {
-		return nil, orb.Point{}, &kindError{kind: ErrGeometry, msg: fmt.Sprintf("invalid %s coordinates: %v", rg.Type, err), cause: err}
+		return nil, orb.Point{}, &kindError{kind: ErrGeometry, msg: fmt.Sprintf("invalid %s coordinates: %v", typ, err), cause: err}
 	}
 	var geom orb.Geometry
-	switch rg.Type {
+	cp := coordParser{s: string(rg.Coordinates), g: g}
+	switch typ {
 	case "Point":
-		var c []json.Number
-		if err := json.Unmarshal(rg.Coordinates, &c); err != nil || c == nil {
-			return bad(errors.New("want [x, y]"))
+		var p orb.Point
+		if p, err = cp.position(); err == nil {
+			err = cp.end()
 		}
-		p, err := g.position(c)
 		if err != nil {
 			return bad(err)
 		}
 		return nil, p, nil
 	case "Polygon":
-		var c [][][]json.Number
-		if err := json.Unmarshal(rg.Coordinates, &c); err != nil {
-			return bad(errors.New("want an array of rings"))
-		}
-		p, err := g.polygon(c, "")
-		if err != nil {
-			return bad(err)
+		var p orb.Polygon
+		if p, err = cp.polygon(""); err == nil {
+			err = cp.end()
 		}
 		geom = p
 	case "MultiPolygon":
-		var c [][][][]json.Number
-		if err := json.Unmarshal(rg.Coordinates, &c); err != nil {
-			return bad(errors.New("want an array of polygons"))
-		}
-		mp := make(orb.MultiPolygon, len(c))
-		for i, pc := range c {
-			p, err := g.polygon(pc, fmt.Sprintf("polygon %d ", i))
-			if err != nil {
-				return bad(err)
-			}
-			mp[i] = p
+		var mp orb.MultiPolygon
+		if mp, err = cp.multiPolygon(); err == nil {
+			err = cp.end()
 		}
 		geom = mp
 	default:
-		return nil, orb.Point{}, errorf(ErrGeometry, "geometry type %q not allowed: want Point, Polygon or MultiPolygon", rg.Type)
+		if len(typ) > 40 {
+			typ = typ[:40] + "…"
+		}
+		return nil, orb.Point{}, errorf(ErrGeometry, "geometry type %q not allowed: want Point, Polygon or MultiPolygon", typ)
+	}
+	if err != nil {
+		return bad(err)
 	}
 	if err := ValidatePolygonal(geom); err != nil {
-		return nil, orb.Point{}, &kindError{kind: ErrGeometry, msg: fmt.Sprintf("invalid %s: %v", rg.Type, err), cause: err}
+		return nil, orb.Point{}, &kindError{kind: ErrGeometry, msg: fmt.Sprintf("invalid %s: %v", typ, err), cause: err}
 	}
 	c, area := planar.CentroidArea(geom)
 	if area == 0 || !finitePoint(c) {
-		return nil, orb.Point{}, errorf(ErrGeometry, "invalid %s: zero or non-finite area", rg.Type)
+		return nil, orb.Point{}, errorf(ErrGeometry, "invalid %s: zero or non-finite area", typ)
 	}
 	return geom, c, nil
 }
 
-// polygon converts one polygon's rings; what prefixes error messages.
-func (g *geoReader) polygon(c [][][]json.Number, what string) (orb.Polygon, error) {
-	p := make(orb.Polygon, len(c))
-	for ri, rc := range c {
-		ring := make(orb.Ring, len(rc))
-		for pi, pc := range rc {
-			pt, err := g.position(pc)
-			if err != nil {
-				return nil, fmt.Errorf("%sring %d position %d: %w", what, ri, pi, err)
-			}
-			ring[pi] = pt
-		}
-		p[ri] = ring
-	}
-	return p, nil
+// coordParser reads GeoJSON coordinates arrays directly from their JSON
+// text, which the decoder has already checked for syntax. Unlike decoding
+// into float slices it rejects null coordinates and short positions instead
+// of reading them as zeros, and it allocates only the result.
+type coordParser struct {
+	s string
+	i int
+	g *geoReader
 }
 
-// position parses one [x, y(, z…)] position, range-checks and transforms it.
-func (g *geoReader) position(c []json.Number) (orb.Point, error) {
-	if len(c) < 2 {
-		return orb.Point{}, fmt.Errorf("position has %d numbers, want at least 2", len(c))
+func (p *coordParser) skipSpace() {
+	for p.i < len(p.s) && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == '\n' || p.s[p.i] == '\r') {
+		p.i++
 	}
-	var p orb.Point
-	for k := range 2 {
-		if c[k] == "" {
-			return orb.Point{}, errors.New("position has a null coordinate")
+}
+
+// open consumes '[' and reports whether the array is empty (consuming ']').
+func (p *coordParser) open(what string) (empty bool, err error) {
+	p.skipSpace()
+	if p.i >= len(p.s) || p.s[p.i] != '[' {
+		return false, fmt.Errorf("want %s", what)
+	}
+	p.i++
+	p.skipSpace()
+	if p.i < len(p.s) && p.s[p.i] == ']' {
+		p.i++
+		return true, nil
+	}
+	return false, nil
+}
+
+// more consumes ',' (true) or ']' (false) after an element.
+func (p *coordParser) more() (bool, error) {
+	p.skipSpace()
+	if p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ',':
+			p.i++
+			return true, nil
+		case ']':
+			p.i++
+			return false, nil
 		}
-		v, err := strconv.ParseFloat(string(c[k]), 64)
+	}
+	return false, errors.New("malformed coordinates array")
+}
+
+// end checks that nothing follows the coordinates.
+func (p *coordParser) end() error {
+	p.skipSpace()
+	if p.i != len(p.s) {
+		return errors.New("malformed coordinates array")
+	}
+	return nil
+}
+
+// number reads one coordinate.
+func (p *coordParser) number() (float64, error) {
+	p.skipSpace()
+	j := p.i
+	for j < len(p.s) && p.s[j] != ',' && p.s[j] != ']' && p.s[j] != ' ' && p.s[j] != '\t' && p.s[j] != '\n' && p.s[j] != '\r' {
+		j++
+	}
+	tok := p.s[p.i:j]
+	p.i = j
+	switch {
+	case tok == "null":
+		return 0, errors.New("position has a null coordinate")
+	case tok == "" || tok[0] == '"' || tok[0] == '[' || tok[0] == '{' || tok == "true" || tok == "false":
+		return 0, errors.New("position has a coordinate that is not a number")
+	}
+	v, err := strconv.ParseFloat(tok, 64)
+	if err != nil {
+		return parseNumber(tok) // classifies overflow and syntax
+	}
+	return v, nil
+}
+
+// position reads [x, y(, z…)], range-checks and transforms it.
+func (p *coordParser) position() (orb.Point, error) {
+	empty, err := p.open("a position [x, y]")
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if empty {
+		return orb.Point{}, errors.New("position has 0 numbers, want at least 2")
+	}
+	var pt orb.Point
+	n := 0
+	for {
+		v, err := p.number()
 		if err != nil {
-			if v, err = parseNumber(string(c[k])); err != nil {
-				return orb.Point{}, err
-			}
+			return orb.Point{}, err
 		}
-		if !g.opt.Planar {
-			if err := checkDegrees(k, v); err != nil {
-				return orb.Point{}, err
-			}
+		if n < 2 {
+			pt[n] = v
 		}
-		p[k] = v
+		n++
+		more, err := p.more()
+		if err != nil {
+			return orb.Point{}, err
+		}
+		if !more {
+			break
+		}
 	}
-	if g.opt.Transform != nil {
-		p = g.opt.Transform(p)
-		if !finitePoint(p) {
+	if n < 2 {
+		return orb.Point{}, fmt.Errorf("position has %d numbers, want at least 2", n)
+	}
+	if !p.g.opt.Planar {
+		for k := range 2 {
+			if err := checkDegrees(k, pt[k]); err != nil {
+				return orb.Point{}, err
+			}
+		}
+	}
+	if p.g.opt.Transform != nil {
+		pt = p.g.opt.Transform(pt)
+		if !finitePoint(pt) {
 			return orb.Point{}, errors.New("coordinate transform gave a non-finite point")
 		}
 	}
-	return p, nil
+	return pt, nil
+}
+
+// polygon reads an array of rings; what prefixes error messages.
+func (p *coordParser) polygon(what string) (orb.Polygon, error) {
+	empty, err := p.open("an array of rings")
+	if err != nil || empty {
+		return orb.Polygon{}, err
+	}
+	var poly orb.Polygon
+	for ri := 0; ; ri++ {
+		empty, err := p.open("a ring (an array of positions)")
+		if err != nil {
+			return nil, fmt.Errorf("%sring %d: %w", what, ri, err)
+		}
+		var ring orb.Ring
+		if !empty {
+			for pi := 0; ; pi++ {
+				pt, err := p.position()
+				if err != nil {
+					return nil, fmt.Errorf("%sring %d position %d: %w", what, ri, pi, err)
+				}
+				ring = append(ring, pt)
+				more, err := p.more()
+				if err != nil {
+					return nil, fmt.Errorf("%sring %d: %w", what, ri, err)
+				}
+				if !more {
+					break
+				}
+			}
+		}
+		poly = append(poly, ring)
+		more, err := p.more()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return poly, nil
+		}
+	}
+}
+
+// multiPolygon reads an array of polygons.
+func (p *coordParser) multiPolygon() (orb.MultiPolygon, error) {
+	empty, err := p.open("an array of polygons")
+	if err != nil || empty {
+		return orb.MultiPolygon{}, err
+	}
+	var mp orb.MultiPolygon
+	for i := 0; ; i++ {
+		poly, err := p.polygon(fmt.Sprintf("polygon %d ", i))
+		if err != nil {
+			return nil, err
+		}
+		mp = append(mp, poly)
+		more, err := p.more()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			return mp, nil
+		}
+	}
 }

@@ -3,7 +3,6 @@ package data
 import (
 	"fmt"
 	"io"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -11,14 +10,12 @@ import (
 // coordinates.
 var householdColumns = []string{"primary", "junior", "migrant", "unit_id"}
 
-// internCap bounds the unit-id intern table of ReadHouseholds.
-const internCap = 1 << 17
-
 // ReadHouseholds streams households.csv (FORMATS.md) from r, calling fn
 // once per valid record in file order; name is the file name used in errors
 // and warnings. Records are never accumulated, so a file of millions of
-// households reads in constant memory (plus an intern table of at most
-// 131,072 distinct unit ids, which are shared between households).
+// households reads in constant memory. A Household's UnitID shares memory
+// with the record it was read from (and consecutive equal ids share one
+// string); callers that keep millions of households may want to intern ids.
 //
 // Columns: lon, lat (or x, y when opt.Planar) required; primary and junior
 // (children of each stage, at least one of the two columns required);
@@ -34,7 +31,9 @@ func ReadHouseholds(r io.Reader, name string, opt ReadOptions, fn func(Household
 	errs := newCollector(name, opt.MaxErrors)
 	f := openCSV(r, name, &opt, errs, householdColumns, nil, []string{"primary", "junior"}, true)
 	iPrim, iJun, iMig, iUnit := f.index("primary"), f.index("junior"), f.index("migrant"), f.index("unit_id")
-	intern := make(map[string]string)
+	// lastID is the previous valid unit_id: files sorted by unit repeat it,
+	// and reusing it skips the checks and shares one string.
+	lastID := ""
 	for f.next() {
 		var h Household
 		h.Loc = f.point()
@@ -45,20 +44,16 @@ func ReadHouseholds(r io.Reader, name string, opt ReadOptions, fn func(Household
 		}
 		if iUnit >= 0 {
 			id := f.cell(iUnit)
-			if id != "" {
-				if s, ok := intern[id]; ok {
-					id = s
-				} else if !utf8.ValidString(id) {
-					f.fail("unit_id", errorf(ErrNotUTF8, "unit_id is not valid UTF-8"))
-				} else if opt.KnownUnit != nil && !opt.KnownUnit(id) {
-					f.fail("unit_id", errorf(ErrUnknownUnit, "unknown unit %q", id))
-				} else {
-					// Clone so the household does not pin the whole record.
-					id = strings.Clone(id)
-					if len(intern) < internCap {
-						intern[id] = id
-					}
-				}
+			switch {
+			case id == "":
+			case id == lastID:
+				id = lastID // share the string of the run's first record
+			case !utf8.ValidString(id):
+				f.fail("unit_id", errorf(ErrNotUTF8, "unit_id is not valid UTF-8"))
+			case opt.KnownUnit != nil && !opt.KnownUnit(id):
+				f.fail("unit_id", errorf(ErrUnknownUnit, "unknown unit %q", id))
+			default:
+				lastID = id
 			}
 			h.UnitID = id
 		}

@@ -132,6 +132,15 @@ func TestReadErrors(t *testing.T) {
 		{"geojson migrants exceed", "geojson", feature(`"id":"a","junior_pupils":1,"junior_migrants":"2"`, pt), ReadOptions{}, 0, 0, "junior_migrants", ErrMigrantsExceedPupils, "2 junior migrants exceed 1 pupils"},
 		{"geojson object id", "geojson", feature(`"id":{},"primary_pupils":1`, pt), ReadOptions{}, 0, 0, "id", ErrInvalidNumber, "want a string or number, got a JSON object"},
 		{"geojson case duplicate", "geojson", feature(`"id":"a","Primary_Pupils":1,"primary_pupils":2`, pt), ReadOptions{}, 0, 0, "primary_pupils", ErrDuplicateColumn, `property "primary_pupils" given twice (names are case-insensitive)`},
+		{"geojson geometry not object", "geojson", feature(`"id":"a","primary_pupils":1`, `"POINT(1 2)"`), ReadOptions{}, 0, 0, "geometry", ErrGeometry, "geometry is a JSON string, want a geometry object"},
+		{"geojson properties not object", "geojson", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":[1],"geometry":` + pt + `}]}`, ReadOptions{}, 0, 0, "", ErrNotFeatureCollection, "properties is a JSON array, want an object"},
+		{"geojson feature without type", "geojson", `{"type":"FeatureCollection","features":[{"properties":{"id":"a"},"geometry":` + pt + `}]}`, ReadOptions{}, 0, 0, "", ErrNotFeatureCollection, `member of features has type missing, want "Feature"`},
+		{"geojson numeric geometry type", "geojson", feature(`"id":"a","primary_pupils":1`, `{"type":5,"coordinates":[1,2]}`), ReadOptions{}, 0, 0, "geometry", ErrGeometry, `geometry type "5" not allowed: want Point, Polygon or MultiPolygon`},
+		{"geojson coordinate string", "geojson", feature(`"id":"a","primary_pupils":1`, `{"type":"Point","coordinates":["1",2]}`), ReadOptions{}, 0, 0, "geometry", ErrGeometry, "invalid Point coordinates: position has a coordinate that is not a number"},
+		{"geojson nested too deep", "geojson", feature(`"id":"a","primary_pupils":1`, `{"type":"Point","coordinates":[[1,2]]}`), ReadOptions{}, 0, 0, "geometry", ErrGeometry, "invalid Point coordinates: position has a coordinate that is not a number"},
+		{"geojson polygon too shallow", "geojson", feature(`"id":"a","primary_pupils":1`, `{"type":"Polygon","coordinates":[[1,2]]}`), ReadOptions{}, 0, 0, "geometry", ErrGeometry, "invalid Polygon coordinates: ring 0 position 0: want a position [x, y]"},
+		{"geojson empty ring", "geojson", feature(`"id":"a","primary_pupils":1`, `{"type":"Polygon","coordinates":[[]]}`), ReadOptions{}, 0, 0, "geometry", ErrGeometry, "invalid Polygon: polygon 0 ring 0 has 0 positions, need at least 4"},
+		{"geojson huge coordinate", "geojson", feature(`"id":"a","primary_pupils":1`, `{"type":"Point","coordinates":[1e400,2]}`), ReadOptions{Planar: true}, 0, 0, "geometry", ErrOutOfRange, `invalid Point coordinates: number "1e400" is too large`},
 		{"geojson member not object", "geojson", `{"type":"FeatureCollection","features":["x"]}`, ReadOptions{}, 0, 0, "", ErrNotFeatureCollection, "member of features is not a Feature object (got a JSON string ending at byte 43)"},
 
 		// households.csv
