@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -164,12 +165,28 @@ func b2i(b bool) int64 {
 // The stored metadata is meta with Name = name, Planar = d.Planar, the
 // counts taken from d, and Created = now when meta.Created is zero.
 func (s *Store) ImportScenario(ctx context.Context, name string, d *data.Dataset, meta ScenarioInfo) error {
+	return s.ImportScenarioWithBlobs(ctx, name, d, meta, nil)
+}
+
+// ImportScenarioWithBlobs is ImportScenario that also stores blobs (key →
+// bytes, as PutBlob would) for the new scenario in the same transaction,
+// e.g. the study boundary read with the files, so that the scenario never
+// exists without them.
+func (s *Store) ImportScenarioWithBlobs(ctx context.Context, name string, d *data.Dataset, meta ScenarioInfo, blobs map[string][]byte) error {
 	if err := ValidateName(name); err != nil {
 		return fmt.Errorf("store: import scenario: %w", err)
 	}
 	if err := validateDataset(d); err != nil {
 		return fmt.Errorf("store: import scenario %q: invalid dataset: %w", name, err)
 	}
+	keys := make([]string, 0, len(blobs))
+	for k := range blobs {
+		if k == "" {
+			return fmt.Errorf("store: import scenario %q: blob with an empty key", name)
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	created := meta.Created
 	if created.IsZero() {
 		created = time.Now()
@@ -201,6 +218,15 @@ func (s *Store) ImportScenario(ctx context.Context, name string, d *data.Dataset
 		}
 		if err := insertCandidates(ctx, tx, id, d.Candidates); err != nil {
 			return err
+		}
+		for _, k := range keys {
+			b := blobs[k]
+			if b == nil {
+				b = []byte{}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO blobs (scenario_id, key, data) VALUES (?, ?, ?)`, id, k, b); err != nil {
+				return fmt.Errorf("insert blob %q: %w", k, err)
+			}
 		}
 		s.checkpoint("import:inserted", len(d.Units))
 		return nil

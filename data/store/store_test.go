@@ -511,6 +511,32 @@ func TestCancelMidSavePlan(t *testing.T) {
 	}
 }
 
+func TestImportWithBlobs(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	blobs := map[string][]byte{"boundary": []byte(`{"type":"Polygon"}`), "empty": nil}
+	if err := s.ImportScenarioWithBlobs(ctx, "A", fullDataset(), ScenarioInfo{}, blobs); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string][]byte{"boundary": blobs["boundary"], "empty": {}} {
+		if got, err := s.Blob(ctx, "A", k); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Blob(%q) = %q, %v", k, got, err)
+		}
+	}
+	// A refused import with blobs leaves A and its blobs alone.
+	bad := fullDataset()
+	bad.Units[0].Pupils[0] = -1
+	if err := s.ImportScenarioWithBlobs(ctx, "A", bad, ScenarioInfo{}, map[string][]byte{"boundary": []byte("new")}); err == nil {
+		t.Fatal("invalid dataset accepted")
+	}
+	if err := s.ImportScenarioWithBlobs(ctx, "A", fullDataset(), ScenarioInfo{}, map[string][]byte{"": []byte("x")}); err == nil {
+		t.Fatal("empty blob key accepted")
+	}
+	if got, _ := s.Blob(ctx, "A", "boundary"); string(got) != `{"type":"Polygon"}` {
+		t.Errorf("boundary blob changed to %q", got)
+	}
+}
+
 func TestBlobs(t *testing.T) {
 	s := openTemp(t)
 	ctx := context.Background()
