@@ -73,11 +73,7 @@ func NewPointIndex(pts []orb.Point, planar bool) *PointIndex {
 		center = b.Center()
 	}
 	ix.proj = NewLocalProjection(center, planar)
-	type item struct {
-		x, y float64
-		id   int32
-	}
-	items := make([]item, 0, n)
+	items := make([]kdItem, 0, n)
 	for i, p := range ix.pts {
 		if !finitePoint(p) {
 			continue
@@ -86,35 +82,11 @@ func NewPointIndex(pts []orb.Point, planar bool) *PointIndex {
 		if !finitePoint(q) {
 			continue
 		}
-		items = append(items, item{q[0], q[1], int32(i)})
+		items = append(items, kdItem{q[0], q[1], int32(i)})
 	}
 	ix.nodes = make([]kdNode, 0, 2*(len(items)/leafSize+1))
-	var build func(lo, hi int) int32
-	build = func(lo, hi int) int32 {
-		nd := kdNode{minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1), lo: int32(lo), hi: int32(hi), left: -1, right: -1}
-		for _, it := range items[lo:hi] {
-			nd.minX, nd.maxX = math.Min(nd.minX, it.x), math.Max(nd.maxX, it.x)
-			nd.minY, nd.maxY = math.Min(nd.minY, it.y), math.Max(nd.maxY, it.y)
-		}
-		self := int32(len(ix.nodes))
-		ix.nodes = append(ix.nodes, nd)
-		if hi-lo <= leafSize {
-			return self
-		}
-		seg := items[lo:hi]
-		if nd.maxX-nd.minX >= nd.maxY-nd.minY {
-			slices.SortFunc(seg, func(a, b item) int { return cmp.Or(cmp.Compare(a.x, b.x), cmp.Compare(a.id, b.id)) })
-		} else {
-			slices.SortFunc(seg, func(a, b item) int { return cmp.Or(cmp.Compare(a.y, b.y), cmp.Compare(a.id, b.id)) })
-		}
-		mid := (lo + hi) / 2
-		l := build(lo, mid)
-		r := build(mid, hi)
-		ix.nodes[self].left, ix.nodes[self].right = l, r
-		return self
-	}
 	if len(items) > 0 {
-		build(0, len(items))
+		ix.build(items, 0, len(items))
 	}
 	ix.xs = make([]float64, len(items))
 	ix.ys = make([]float64, len(items))
@@ -124,6 +96,102 @@ func NewPointIndex(pts []orb.Point, planar bool) *PointIndex {
 	}
 	ix.pool.New = func() any { return &query{} }
 	return ix
+}
+
+// kdItem is a projected point during construction.
+type kdItem struct {
+	x, y float64
+	id   int32
+}
+
+// build makes the subtree over items[lo:hi] and returns its node index:
+// split at the median of the wider side of the bounding box (ties by id, so
+// the tree depends only on the input), until at most leafSize remain.
+func (ix *PointIndex) build(items []kdItem, lo, hi int) int32 {
+	nd := kdNode{minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1), lo: int32(lo), hi: int32(hi), left: -1, right: -1}
+	for _, it := range items[lo:hi] {
+		if it.x < nd.minX {
+			nd.minX = it.x
+		}
+		if it.x > nd.maxX {
+			nd.maxX = it.x
+		}
+		if it.y < nd.minY {
+			nd.minY = it.y
+		}
+		if it.y > nd.maxY {
+			nd.maxY = it.y
+		}
+	}
+	self := int32(len(ix.nodes))
+	ix.nodes = append(ix.nodes, nd)
+	if hi-lo <= leafSize {
+		return self
+	}
+	mid := (lo + hi) / 2
+	selectKth(items[lo:hi], mid-lo, nd.maxX-nd.minX >= nd.maxY-nd.minY)
+	l := ix.build(items, lo, mid)
+	r := ix.build(items, mid, hi)
+	ix.nodes[self].left, ix.nodes[self].right = l, r
+	return self
+}
+
+// selectKth partially orders s so that s[k] is the element of rank k by
+// (x or y, id), with no greater element before it and no smaller one after
+// it: Hoare's quickselect with a median-of-three pivot, expected O(len(s)).
+func selectKth(s []kdItem, k int, byX bool) {
+	lessItem := func(a, b *kdItem) bool {
+		ka, kb := a.y, b.y
+		if byX {
+			ka, kb = a.x, b.x
+		}
+		return ka < kb || (ka == kb && a.id < b.id)
+	}
+	lo, hi := 0, len(s)-1
+	for hi > lo {
+		if hi-lo < 16 {
+			// Insertion sort finishes small ranges.
+			for i := lo + 1; i <= hi; i++ {
+				for j := i; j > lo && lessItem(&s[j], &s[j-1]); j-- {
+					s[j], s[j-1] = s[j-1], s[j]
+				}
+			}
+			return
+		}
+		m := lo + (hi-lo)/2
+		if lessItem(&s[m], &s[lo]) {
+			s[m], s[lo] = s[lo], s[m]
+		}
+		if lessItem(&s[hi], &s[lo]) {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if lessItem(&s[hi], &s[m]) {
+			s[hi], s[m] = s[m], s[hi]
+		}
+		pivot := s[m]
+		i, j := lo, hi
+		for i <= j {
+			for lessItem(&s[i], &pivot) {
+				i++
+			}
+			for lessItem(&pivot, &s[j]) {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // Len returns the number of points given to NewPointIndex, indexed or not.
