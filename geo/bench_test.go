@@ -8,6 +8,7 @@ import (
 	"catchment/data"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
 )
 
 // City-scale fixtures of the size the engine targets: 50,000 units and
@@ -170,5 +171,27 @@ func BenchmarkAggregator1M(b *testing.B) {
 			}
 		}
 		_ = a.Units()
+	}
+}
+
+// BenchmarkRTreeNearbyBaseline records why PointIndex is a k-d tree on flat
+// slices rather than github.com/tidwall/rtree: the R-tree's best-first
+// Nearby pushes every child of every visited node (64 per node) onto its
+// queue, so even a plain k=1 box-distance query over the same 50,000 points,
+// without the exact re-ranking PointIndex does, costs several times more.
+func BenchmarkRTreeNearbyBaseline(b *testing.B) {
+	lp := NewLocalProjection(orb.Point{116.4, 39.9}, false)
+	var tr rtree.RTreeG[int32]
+	for i, p := range benchPoints(50000, 5) {
+		q := lp.Forward(p)
+		tr.Insert(q, q, int32(i))
+	}
+	qs := benchPoints(4096, 6)
+	for i := range qs {
+		qs[i] = lp.Forward(qs[i])
+	}
+	for i := 0; b.Loop(); i++ {
+		q := qs[i&4095]
+		tr.Nearby(rtree.BoxDist[float64, int32](q, q, nil), func(_, _ [2]float64, _ int32, _ float64) bool { return false })
 	}
 }

@@ -222,7 +222,10 @@ func straightNearest(ctx context.Context, origins, dests []orb.Point, k int, pla
 		for i := range c.Beyond {
 			c.Beyond[i] = math.Inf(1)
 		}
-		return c, ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("nearest: %w", err)
+		}
+		return c, nil
 	}
 	ix := NewPointIndex(dests, planar)
 	var next atomic.Int64
