@@ -151,6 +151,8 @@ type Answer struct {
 	Lon, Lat float64
 	Stages   []StageAnswer
 	Nearest  []NearSchool
+	// Message is a note for the parent (e.g. outside the zoned area).
+	Message string
 }
 
 // StageAnswer is the answer for one stage: the zone school, the distance
@@ -173,7 +175,7 @@ type NearSchool struct {
 }
 
 func (a *Answer) reset() {
-	a.Inside, a.UnitID, a.UnitName, a.Lon, a.Lat = false, "", "", 0, 0
+	a.Inside, a.UnitID, a.UnitName, a.Lon, a.Lat, a.Message = false, "", "", 0, 0, ""
 	a.Stages = a.Stages[:0]
 	a.Nearest = a.Nearest[:0]
 }

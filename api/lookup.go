@@ -131,7 +131,9 @@ func appendAnswer(b []byte, planID int64, a *Answer) []byte {
 		b = appendFloat(b, n.Meters, 1)
 		b = append(b, '}')
 	}
-	return append(b, "]}"...)
+	b = append(b, `],"message":`...)
+	b = appendJSONString(b, a.Message)
+	return append(b, '}')
 }
 
 // appendFloat appends f with at most prec decimals; non-finite values

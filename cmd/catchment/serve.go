@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"catchment/allocation"
+	"catchment/api"
+	"catchment/api/engine"
+	"catchment/data/demo"
+	"catchment/data/store"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "serve the HTTP API and the map pages (loads and solves the demo city when the database is empty)",
+		run:     runServe,
+	})
+}
+
+// serveConfig is the serve command's configuration: flags, with the
+// CATCHMENT_* environment variables as fallbacks.
+type serveConfig struct {
+	db, addr, token, cors, tiles, tilesAttr, policy, logLevel string
+	lookupRate                                               float64
+	lookupBurst                                              int
+	maxUploadMiB, maxBodyKiB                                 int64
+	demoPupils                                               int
+	demoSeed                                                 int64
+	trustProxy                                               bool
+	grace                                                    time.Duration
+}
+
+func envString(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// serveFlags declares the flags; defaults come from the environment so
+// that a flag given on the command line always wins.
+func serveFlags(fs *flag.FlagSet, c *serveConfig) (envErr error) {
+	num := func(name string, def float64) float64 {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			envErr = errors.Join(envErr, fmt.Errorf("environment %s=%q: not a number", name, v))
+			return def
+		}
+		return f
+	}
+	fs.StringVar(&c.db, "db", envString("CATCHMENT_DB", "catchment.db"), "SQLite database `file` (env CATCHMENT_DB)")
+	fs.StringVar(&c.addr, "addr", envString("CATCHMENT_ADDR", "127.0.0.1:8080"), "listen address `host:port` (env CATCHMENT_ADDR)")
+	fs.StringVar(&c.token, "token", envString("CATCHMENT_TOKEN", ""), "planner bearer `token` (env CATCHMENT_TOKEN); when empty, the one stored in FILE.token, else a new one is generated, stored there and printed once")
+	fs.StringVar(&c.cors, "cors", envString("CATCHMENT_CORS", ""), "comma-separated `origins` allowed to call the API from browsers; empty disables CORS (env CATCHMENT_CORS)")
+	fs.StringVar(&c.tiles, "tiles", envString("CATCHMENT_TILES", ""), "optional base-map tile `url` template with {z}/{x}/{y}; empty draws zones on a plain background (env CATCHMENT_TILES)")
+	fs.StringVar(&c.tilesAttr, "tiles-attribution", envString("CATCHMENT_TILES_ATTRIBUTION", ""), "attribution `text` for the tile layer (env CATCHMENT_TILES_ATTRIBUTION)")
+	fs.StringVar(&c.policy, "policy", envString("CATCHMENT_POLICY", ""), "policy JSON `file` for solves started at start-up (default: POLICY.md defaults) (env CATCHMENT_POLICY)")
+	fs.StringVar(&c.logLevel, "log-level", envString("CATCHMENT_LOG_LEVEL", "info"), "log `level`: debug (logs every look-up), info, warn, error (env CATCHMENT_LOG_LEVEL)")
+	fs.Float64Var(&c.lookupRate, "lookup-rate", num("CATCHMENT_LOOKUP_RATE", 20), "look-ups per second allowed per client address; 0 disables the limit (env CATCHMENT_LOOKUP_RATE)")
+	fs.IntVar(&c.lookupBurst, "lookup-burst", int(num("CATCHMENT_LOOKUP_BURST", 40)), "look-up burst per client (env CATCHMENT_LOOKUP_BURST)")
+	fs.Int64Var(&c.maxUploadMiB, "max-upload", int64(num("CATCHMENT_MAX_UPLOAD_MIB", 256)), "largest scenario upload in `MiB` (env CATCHMENT_MAX_UPLOAD_MIB)")
+	fs.Int64Var(&c.maxBodyKiB, "max-body", int64(num("CATCHMENT_MAX_BODY_KIB", 1024)), "largest other request body in `KiB` (env CATCHMENT_MAX_BODY_KIB)")
+	fs.IntVar(&c.demoPupils, "demo-pupils", int(num("CATCHMENT_DEMO_PUPILS", 100_000)), "pupils of the built-in demo city loaded into an empty database (env CATCHMENT_DEMO_PUPILS)")
+	fs.Int64Var(&c.demoSeed, "demo-seed", int64(num("CATCHMENT_DEMO_SEED", 1)), "seed of the demo city (env CATCHMENT_DEMO_SEED)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", envString("CATCHMENT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a trusted proxy) (env CATCHMENT_TRUST_PROXY=true)")
+	fs.DurationVar(&c.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
+	return envErr
+}
+
+func runServe(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "serve", "[--db FILE] [--addr HOST:PORT] [flags]")
+	var c serveConfig
+	envErr := serveFlags(fs, &c)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if envErr != nil {
+		return envErr
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+	pol, err := allocation.ReadPolicyFile(c.policy)
+	if err != nil {
+		return err
+	}
+
+	st, err := store.Open(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token, err := plannerToken(env, c.token, c.db+".token")
+	if err != nil {
+		return err
+	}
+	eng := engine.New(st, log)
+	var origins []string
+	for _, o := range strings.Split(c.cors, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	srv, err := api.New(api.Config{
+		Engine: eng, Token: token, Log: log,
+		MaxBody: c.maxBodyKiB << 10, MaxUpload: c.maxUploadMiB << 20,
+		LookupRate: c.lookupRate, LookupBurst: c.lookupBurst,
+		CORSOrigins: origins, TrustProxy: c.trustProxy,
+		TileURL: c.tiles, TileAttribution: c.tilesAttr,
+		Version: "dev",
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", c.db)
+	fmt.Fprintf(env.stdout, "catchment: map page at http://%s/ (parent page /parent)\n", ln.Addr())
+
+	go loadInitialPlan(ctx, log, eng, srv, pol, c)
+	return srv.Serve(ctx, ln, c.grace)
+}
+
+// loadInitialPlan publishes the last complete plan; with none, it solves
+// the newest scenario, importing the demo city first into an empty
+// database. The server answers (readyz: not ready) meanwhile.
+func loadInitialPlan(ctx context.Context, log *slog.Logger, eng *engine.Engine, srv *api.Server, pol allocation.Policy, c serveConfig) {
+	snap, err := eng.Current(ctx)
+	if err == nil {
+		if err := srv.Publish(snap); err != nil {
+			log.Error("cannot publish the stored plan", "err", err)
+		}
+		return
+	}
+	if !errors.Is(err, api.ErrNotFound) {
+		if ctx.Err() == nil {
+			log.Error("cannot load the stored plan", "err", err)
+		}
+		return
+	}
+	sc, err := eng.Scenarios(ctx)
+	if err != nil {
+		log.Error("cannot list scenarios", "err", err)
+		return
+	}
+	name := "demo"
+	if len(sc) > 0 {
+		name = sc[0].Name
+	} else {
+		start := time.Now()
+		city, err := demo.Generate(demo.Config{Pupils: c.demoPupils, Seed: c.demoSeed, NoStreets: true})
+		if err != nil {
+			log.Error("cannot generate the demo city", "err", err)
+			return
+		}
+		if err := eng.Import(ctx, name, &city.Dataset, city.Boundary, fmt.Sprintf("built-in demo city, %d pupils, seed %d", c.demoPupils, c.demoSeed)); err != nil {
+			log.Error("cannot store the demo city", "err", err)
+			return
+		}
+		log.Info("demo city loaded", "pupils", c.demoPupils, "schools", len(city.Dataset.Schools), "units", len(city.Dataset.Units), "dur", time.Since(start).Round(time.Millisecond))
+	}
+	job, err := srv.StartSolve(name, pol)
+	if err != nil {
+		log.Error("cannot start the first solve", "err", err)
+		return
+	}
+	log.Info("solving at start-up", "scenario", name, "job", job.ID)
+}
+
+// plannerToken returns the configured token, else the one stored in path,
+// else a new random one that it stores (mode 0600) and prints once.
+func plannerToken(env *cliEnv, configured, path string) (string, error) {
+	if configured != "" {
+		if len(configured) < 16 {
+			return "", errors.New("--token must be at least 16 characters")
+		}
+		return configured, nil
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		if t := strings.TrimSpace(string(b)); len(t) >= 16 {
+			env.log.Info("planner token read", "file", path)
+			return t, nil
+		}
+		return "", fmt.Errorf("token file %s holds no valid token (16+ characters); delete it to generate a new one", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read token: %w", err)
+	}
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate token: %w", err)
+	}
+	t := base64.RawURLEncoding.EncodeToString(b[:])
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("store token: %w", err)
+	}
+	if _, err := fmt.Fprintln(f, t); err != nil {
+		f.Close()
+		return "", fmt.Errorf("store token: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("store token: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "catchment: planner token (printed once, stored in %s): %s\n", path, t)
+	return t, nil
+}
