@@ -36,9 +36,9 @@ import (
 
 // Blob keys the engine keeps per scenario.
 const (
-	blobBoundary  = "boundary"       // the study boundary, GeoJSON geometry
-	blobPublished = "api.published"  // {"plan": id, "at": time} of the last Publish
-	metaMetric    = "metric"         // key in PlanRecord.Meta
+	blobBoundary  = "boundary"      // the study boundary, GeoJSON geometry
+	blobPublished = "api.published" // {"plan": id, "at": time} of the last Publish
+	metaMetric    = "metric"        // key in PlanRecord.Meta
 )
 
 // Engine is an api.Engine backed by a store. It is safe for concurrent use.

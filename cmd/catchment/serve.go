@@ -33,13 +33,13 @@ func init() {
 // CATCHMENT_* environment variables as fallbacks.
 type serveConfig struct {
 	db, addr, token, cors, tiles, tilesAttr, policy, logLevel string
-	lookupRate                                               float64
-	lookupBurst                                              int
-	maxUploadMiB, maxBodyKiB                                 int64
-	demoPupils                                               int
-	demoSeed                                                 int64
-	trustProxy                                               bool
-	grace                                                    time.Duration
+	lookupRate                                                float64
+	lookupBurst                                               int
+	maxUploadMiB, maxBodyKiB                                  int64
+	demoPupils                                                int
+	demoSeed                                                  int64
+	trustProxy                                                bool
+	grace                                                     time.Duration
 }
 
 func envString(name, def string) string {
