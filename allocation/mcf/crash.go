@@ -89,6 +89,7 @@ func (s *solver) crash() {
 		s.state[a] = stateTree
 	}
 	s.repair(true)
+	s.renumber()
 }
 
 // usable reports whether arc a may join the crash tree.
@@ -143,4 +144,98 @@ func (h *minHeap) pop() (int64, int32) {
 		h.key[i], h.node[i] = lk, lv
 	}
 	return k, v
+}
+
+// renumber relabels the nodes 0..n−1 in the preorder of the current tree
+// (the root keeps id n) and moves every node-indexed array, the arc
+// endpoints and the artificial-arc slots accordingly. Subtrees are then
+// mostly runs of consecutive ids, so the potential updates that dominate the
+// running time walk memory nearly sequentially instead of chasing cache
+// misses. s.perm maps graph node ids to solver ids and s.inv back.
+func (s *solver) renumber() {
+	n, m, root := s.n, s.m, s.root
+	perm := make([]int32, n+1)
+	inv := make([]int32, n+1)
+	i := int32(0)
+	for v := s.thread[root]; v != root; v = s.thread[v] {
+		perm[v] = i
+		inv[i] = v
+		i++
+	}
+	perm[root], inv[root] = root, root
+	node := func(x int32) int32 {
+		if x < 0 {
+			return x
+		}
+		return perm[x]
+	}
+	arc := func(a int32) int32 {
+		if a < m {
+			return a
+		}
+		return m + perm[a-m]
+	}
+
+	tmp32 := make([]int32, n+1)
+	remap := func(a []int32, value func(int32) int32) {
+		for nw, old := range inv {
+			tmp32[nw] = value(a[old])
+		}
+		copy(a, tmp32)
+	}
+	ident := func(x int32) int32 { return x }
+	remap(s.parent, node)
+	remap(s.thread, node)
+	remap(s.rev, node)
+	remap(s.lastSucc, node)
+	remap(s.succ, ident)
+	remap(s.pred, func(a int32) int32 {
+		if a < 0 {
+			return a
+		}
+		return arc(a)
+	})
+	tmp64 := make([]int64, n+1)
+	for nw, old := range inv {
+		tmp64[nw] = s.pi[old]
+	}
+	copy(s.pi, tmp64)
+	tmp8 := make([]int8, n+1)
+	for nw, old := range inv {
+		tmp8[nw] = s.dir[old]
+	}
+	copy(s.dir, tmp8)
+	for nw, old := range inv[:n] {
+		tmp64[nw] = s.supply[old]
+	}
+	copy(s.supply, tmp64[:n])
+
+	for a := range m {
+		s.src[a] = perm[s.src[a]]
+		s.dst[a] = perm[s.dst[a]]
+	}
+	// Artificial slot m+old moves to m+perm[old].
+	art := func(a []int32) {
+		for nw, old := range inv[:n] {
+			tmp32[nw] = node(a[m+old])
+		}
+		copy(a[m:], tmp32[:n])
+	}
+	art(s.src)
+	art(s.dst)
+	art64 := func(a []int64) {
+		for nw, old := range inv[:n] {
+			tmp64[nw] = a[m+old]
+		}
+		copy(a[m:], tmp64[:n])
+	}
+	art64(s.capa)
+	art64(s.cost)
+	art64(s.flow)
+	for nw, old := range inv[:n] {
+		tmp8[nw] = s.state[m+old]
+	}
+	copy(s.state[m:], tmp8[:n])
+
+	s.perm, s.inv = perm[:n], inv[:n]
 }

@@ -298,7 +298,7 @@ func (g *Graph) Potential(node int32) int64 {
 	if g.s == nil || !g.validNode(node) || node >= g.s.n {
 		return 0
 	}
-	return g.s.pi[node]
+	return g.s.pi[g.s.node(node)]
 }
 
 // ReducedCost returns cost(arc) + π(from) − π(to) for the last solution (see
@@ -307,7 +307,7 @@ func (g *Graph) ReducedCost(arc int32) int64 {
 	if g.s == nil || !g.validArc(arc) || int(arc) >= int(g.s.m) {
 		return 0
 	}
-	return g.cost[arc] + g.s.pi[g.src[arc]] - g.s.pi[g.dst[arc]]
+	return g.cost[arc] + g.s.pi[g.s.node(g.src[arc])] - g.s.pi[g.s.node(g.dst[arc])]
 }
 
 // TotalCost returns Σ cost(a)·Flow(a) of the last solution. Solve computes it

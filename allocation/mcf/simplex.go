@@ -66,6 +66,17 @@ type solver struct {
 	qStart, order     []int32 // scratch
 	acc               []int64 // scratch for warmStart
 	childOff, childAt []int32 // scratch for rebuildThread
+	// perm maps graph node ids to solver node ids and inv back; both nil
+	// while they are the identity (see renumber).
+	perm, inv []int32
+}
+
+// node returns the solver id of graph node v.
+func (s *solver) node(v int32) int32 {
+	if s.perm == nil {
+		return v
+	}
+	return s.perm[v]
 }
 
 // newSolver builds the all-artificial strongly feasible starting tree for g:
@@ -492,7 +503,9 @@ func (s *solver) warmStart(g *Graph, bigM int64) int {
 	s.pivots = 0
 	copy(s.capa[:m], g.capa)
 	copy(s.cost[:m], g.cost)
-	copy(s.supply, g.supply)
+	for v, b := range g.supply {
+		s.supply[s.node(int32(v))] = b
+	}
 	if bigM > s.bigM {
 		s.bigM = bigM
 		for v := range n {
