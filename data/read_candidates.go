@@ -13,7 +13,7 @@ var candidateColumns = []string{"id", "primary_seats", "junior_seats", "name", "
 // It returns the sites in file order with unique non-empty ids, seats ≥ 0
 // and a finite cost ≥ 0; or nil and an ErrorList of every problem found (up
 // to opt.MaxErrors). A header without records is valid and yields an empty
-// slice.
+// slice; an empty file (no header) is ErrEmptyFile.
 func ReadCandidates(r io.Reader, name string, opt ReadOptions) ([]Candidate, error) {
 	errs := newCollector(name, opt.MaxErrors)
 	f := openCSV(r, name, &opt, errs, candidateColumns, []string{"id"}, nil, true)

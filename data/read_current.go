@@ -13,7 +13,8 @@ var currentColumns = []string{"unit_id", "stage", "school_id"}
 // It returns the rows in file order, each with non-empty ids, a valid stage
 // and no (unit_id, stage) pair twice; or nil and an ErrorList of every
 // problem found (up to opt.MaxErrors). A header without records is valid
-// and yields an empty slice. Whether the ids name known units and schools
+// and yields an empty slice; an empty file (no header) is ErrEmptyFile.
+// Whether the ids name known units and schools
 // is checked by Dataset.Validate, not here.
 func ReadCurrent(r io.Reader, name string, opt ReadOptions) ([]CurrentZone, error) {
 	errs := newCollector(name, opt.MaxErrors)

@@ -26,7 +26,8 @@ var householdColumns = []string{"primary", "junior", "migrant", "unit_id"}
 // opt.MaxErrors) and returned as an ErrorList after the last record, so a
 // caller must discard what fn received when the result is non-nil. A file
 // with a header and no records is an error. If fn returns an error, reading
-// stops and that error is returned wrapped with the file and line.
+// stops and that error is returned wrapped with the file and line; to make
+// a long read cancellable, return ctx.Err() from fn when ctx is done.
 func ReadHouseholds(r io.Reader, name string, opt ReadOptions, fn func(Household) error) error {
 	errs := newCollector(name, opt.MaxErrors)
 	f := openCSV(r, name, &opt, errs, householdColumns, nil, []string{"primary", "junior"}, true)

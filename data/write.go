@@ -68,7 +68,8 @@ func writeCSV(w io.Writer, header []string, n int, row func(i int, rec []string)
 // WriteSchoolsCSV writes schools.csv with every FORMATS.md column, in the
 // order id, name, lon, lat (x, y when planar), seats, classes, ownership,
 // purchased_seats, boarding, area, status and the eight resources (empty
-// when HasResource is false).
+// when HasResource is false). ReadSchools reads the output back to equal
+// values for schools that pass Validate and have trimmed ids and names.
 func WriteSchoolsCSV(w io.Writer, schools []School, planar bool) error {
 	x, y := coordHeader(planar)
 	header := []string{"id", "name", x, y}
@@ -99,6 +100,7 @@ func WriteSchoolsCSV(w io.Writer, schools []School, planar bool) error {
 // WriteUnitsCSV writes units.csv: id, name, area, lon, lat (x, y when
 // planar), pupils and migrants per stage. A polygon unit is written as its
 // Loc; its outline is dropped (use WriteUnitsGeoJSON to keep it).
+// ReadUnitsCSV reads point units back to equal values.
 func WriteUnitsCSV(w io.Writer, units []Unit, planar bool) error {
 	x, y := coordHeader(planar)
 	header := []string{"id", "name", "area", x, y}
@@ -114,7 +116,8 @@ func WriteUnitsCSV(w io.Writer, units []Unit, planar bool) error {
 }
 
 // WriteHouseholdsCSV writes households.csv: lon, lat (x, y when planar),
-// primary, junior, migrant, unit_id.
+// primary, junior, migrant, unit_id. ReadHouseholds reads them back to
+// equal values.
 func WriteHouseholdsCSV(w io.Writer, hs []Household, planar bool) error {
 	hw := NewHouseholdWriter(w, planar)
 	for i := range hs {
@@ -218,7 +221,8 @@ func appendCSVField(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// WriteCurrentCSV writes current.csv: unit_id, stage, school_id.
+// WriteCurrentCSV writes current.csv: unit_id, stage, school_id. A stage
+// outside Primary..Junior is an error.
 func WriteCurrentCSV(w io.Writer, zones []CurrentZone) error {
 	return writeCSV(w, currentColumns, len(zones), func(i int, rec []string) ([]string, error) {
 		z := &zones[i]
@@ -230,7 +234,8 @@ func WriteCurrentCSV(w io.Writer, zones []CurrentZone) error {
 }
 
 // WriteCandidatesCSV writes candidates.csv: id, lon, lat (x, y when
-// planar), primary_seats, junior_seats, name, cost.
+// planar), primary_seats, junior_seats, name, cost. ReadCandidates reads
+// them back to equal values.
 func WriteCandidatesCSV(w io.Writer, cs []Candidate, planar bool) error {
 	x, y := coordHeader(planar)
 	header := []string{"id", x, y, "primary_seats", "junior_seats", "name", "cost"}
@@ -250,6 +255,8 @@ func WriteCandidatesCSV(w io.Writer, cs []Candidate, planar bool) error {
 // properties id, name, area, pupils and migrants per stage. Coordinates are
 // rounded to 7 decimals for degrees (about 1 cm) or 3 for planar metres and
 // written with trailing zeros removed, so the output is deterministic.
+// ReadUnitsGeoJSON reads the output back with the same ids, names, areas
+// and counts; polygon Locs are recomputed from the rounded outline.
 func WriteUnitsGeoJSON(w io.Writer, units []Unit, planar bool) error {
 	prec := 7
 	if planar {
