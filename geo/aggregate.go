@@ -71,8 +71,11 @@ type cellAcc struct {
 	households int
 }
 
-// AggregateStats counts how households were placed.
+// AggregateStats counts how the households accepted so far were placed;
+// ByUnitID + ByPolygon + ByCell is the number of successful Adds.
 type AggregateStats struct {
+	// ByUnitID counts households placed by their unit_id, ByPolygon those
+	// placed by a containing unit polygon, ByCell those put in grid cells.
 	ByUnitID, ByPolygon, ByCell int
 	// Cells is the number of grid cells created.
 	Cells int

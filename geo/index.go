@@ -213,8 +213,9 @@ func (ix *PointIndex) Meters(a, b orb.Point) float64 {
 
 // query is the pooled per-query state.
 type query struct {
-	p, q  orb.Point // query point, and projected
-	slack float64
+	p, q   orb.Point // query point, and projected
+	slack  float64
+	slack2 float64 // slack², shrunk by 1e-12 against rounding
 	best  []Neighbor // max-heap by (Meters, ID) for Nearest
 	k     int
 	heap  []scanEntry // min-heap for Scan
@@ -228,6 +229,9 @@ func (ix *PointIndex) get(p orb.Point) (*query, bool) {
 	if ix.planar {
 		qs.slack = 1
 	}
+	// Squared comparisons round differently from the distances they stand
+	// for; shrinking by 1e-12 keeps the squared bounds strictly below.
+	qs.slack2 = qs.slack * qs.slack * (1 - 1e-12)
 	return qs, len(ix.nodes) > 0 && finitePoint(p) && finitePoint(qs.q)
 }
 
@@ -246,6 +250,28 @@ func (qs *query) boxBound(n *kdNode) float64 {
 		dy = qs.q[1] - n.maxY
 	}
 	return math.Sqrt(dx*dx+dy*dy) * qs.slack
+}
+
+// boxBound2 is the square of boxBound, cheaper for comparisons.
+func (qs *query) boxBound2(n *kdNode) float64 {
+	var dx, dy float64
+	if qs.q[0] < n.minX {
+		dx = n.minX - qs.q[0]
+	} else if qs.q[0] > n.maxX {
+		dx = qs.q[0] - n.maxX
+	}
+	if qs.q[1] < n.minY {
+		dy = n.minY - qs.q[1]
+	} else if qs.q[1] > n.maxY {
+		dy = qs.q[1] - n.maxY
+	}
+	return (dx*dx + dy*dy) * qs.slack2
+}
+
+// pointBound2 is the square of pointBound.
+func (qs *query) pointBound2(x, y float64) float64 {
+	dx, dy := x-qs.q[0], y-qs.q[1]
+	return (dx*dx + dy*dy) * qs.slack2
 }
 
 // pointBound is a lower bound on the distance from the query to tree point i.
@@ -291,8 +317,11 @@ func (ix *PointIndex) nearest(qs *query, ni int32) {
 	if n.left < 0 {
 		for i := n.lo; i < n.hi; i++ {
 			full := len(qs.best) >= qs.k
-			if full && qs.pointBound(ix.xs[i], ix.ys[i]) > qs.best[0].Meters {
-				continue
+			if full {
+				w := qs.best[0].Meters
+				if qs.pointBound2(ix.xs[i], ix.ys[i]) > w*w {
+					continue
+				}
 			}
 			id := ix.ids[i]
 			c := Neighbor{ID: id, Meters: ix.Meters(qs.p, ix.pts[id])}
@@ -307,14 +336,14 @@ func (ix *PointIndex) nearest(qs *query, ni int32) {
 		return
 	}
 	l, r := n.left, n.right
-	bl, br := qs.boxBound(&ix.nodes[l]), qs.boxBound(&ix.nodes[r])
+	bl, br := qs.boxBound2(&ix.nodes[l]), qs.boxBound2(&ix.nodes[r])
 	if br < bl {
 		l, r, bl, br = r, l, br, bl
 	}
-	if len(qs.best) < qs.k || bl <= qs.best[0].Meters {
+	if len(qs.best) < qs.k || bl <= qs.best[0].Meters*qs.best[0].Meters {
 		ix.nearest(qs, l)
 	}
-	if len(qs.best) < qs.k || br <= qs.best[0].Meters {
+	if len(qs.best) < qs.k || br <= qs.best[0].Meters*qs.best[0].Meters {
 		ix.nearest(qs, r)
 	}
 }
@@ -368,7 +397,7 @@ func (ix *PointIndex) Within(p orb.Point, meters float64, dst []Neighbor) []Neig
 
 func (ix *PointIndex) within(qs *query, ni int32, r float64, dst []Neighbor) []Neighbor {
 	n := &ix.nodes[ni]
-	if qs.boxBound(n) > r {
+	if qs.boxBound2(n) > r*r {
 		return dst
 	}
 	if n.left >= 0 {
@@ -376,7 +405,7 @@ func (ix *PointIndex) within(qs *query, ni int32, r float64, dst []Neighbor) []N
 		return ix.within(qs, n.right, r, dst)
 	}
 	for i := n.lo; i < n.hi; i++ {
-		if qs.pointBound(ix.xs[i], ix.ys[i]) > r {
+		if qs.pointBound2(ix.xs[i], ix.ys[i]) > r*r {
 			continue
 		}
 		id := ix.ids[i]
