@@ -215,10 +215,10 @@ func (ix *PointIndex) Meters(a, b orb.Point) float64 {
 type query struct {
 	p, q   orb.Point // query point, and projected
 	slack  float64
-	slack2 float64 // slack², shrunk by 1e-12 against rounding
-	best  []Neighbor // max-heap by (Meters, ID) for Nearest
-	k     int
-	heap  []scanEntry // min-heap for Scan
+	slack2 float64    // slack², shrunk by 1e-12 against rounding
+	best   []Neighbor // max-heap by (Meters, ID) for Nearest
+	k      int
+	heap   []scanEntry // min-heap for Scan
 }
 
 func (ix *PointIndex) get(p orb.Point) (*query, bool) {
