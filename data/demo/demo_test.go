@@ -86,7 +86,7 @@ func TestWriteDirDeterministic(t *testing.T) {
 		}
 		runs = append(runs, readAll(t, dir))
 	}
-	want := []string{BoundaryFile, CandidatesFile, CurrentFile, HouseholdsFile, SchoolsFile, UnitsFile}
+	want := []string{BoundaryFile, CandidatesFile, CurrentFile, HouseholdsFile, SchoolsFile, StreetsFile, UnitsFile}
 	var got []string
 	for name := range runs[0] {
 		got = append(got, name)

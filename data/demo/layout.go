@@ -312,7 +312,7 @@ func newLayout(rng *rand.Rand, pupils int, nTowns int, townPupils []int) *layout
 		rtMax = max(rtMax, rts[k])
 	}
 	margin := max(400, 1500*s)
-	l.boundary = newRadial(rng, max(26000*s, (ringR+2*1.9*rtMax+2*margin)*1.2), 0.07)
+	l.boundary = newRadial(rng, max(27000*s, (ringR+2*1.9*rtMax+2*margin)*1.2), 0.07)
 	l.poly = newStarPolygon(&l.boundary, 160)
 
 	// The river crosses the core off-centre; the railway crosses it on the
