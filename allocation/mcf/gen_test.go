@@ -124,10 +124,24 @@ func genGeneralNet(r *rand.Rand, n int) *instance {
 		}
 		in.addArc(a, b, c, k)
 	}
-	// Supplies: pairs of +s/−s.
-	for range 1 + r.IntN(max(1, n/2)) {
+	// Supplies from a random feasible flow (so the instance is feasible),
+	// except every fourth seed, which moves extra supply between two random
+	// nodes and is often infeasible.
+	for a := range in.src {
+		if r.IntN(3) != 0 {
+			continue
+		}
+		c := in.capa[a]
+		if c == Inf {
+			c = 30
+		}
+		x := r.Int64N(c + 1)
+		in.supply[in.src[a]] += x
+		in.supply[in.dst[a]] -= x
+	}
+	if r.IntN(4) == 0 {
 		a, b := r.IntN(n), r.IntN(n)
-		s := int64(r.IntN(25))
+		s := int64(1 + r.IntN(25))
 		in.supply[a] += s
 		in.supply[b] -= s
 	}
@@ -142,39 +156,23 @@ func genDegenerateNet(r *rand.Rand, n int) *instance {
 		in.supply[v] = 0
 	}
 	half := max(1, n/2)
-	var total int64
-	for v := range half {
-		if r.IntN(3) > 0 {
-			s := int64(1 + r.IntN(5))
-			in.supply[v] = s
-			total += s
-		}
-	}
-	// Demands on the other half, exactly matching the total.
-	rest := total
-	for v := half; v < n && rest > 0; v++ {
-		d := rest
-		if v+1 < n {
-			d = min(rest, int64(r.IntN(8)))
-		}
-		in.supply[v] -= d
-		rest -= d
-	}
-	if rest > 0 {
-		in.supply[n-1] -= rest
-	}
 	costs := []int64{0, 0, 1, 1, 2}
-	// Each source sends through parallel arcs whose capacities sum exactly
-	// to its supply, to a random node.
+	// Each source sends its whole supply to a demand node of the other
+	// half through two parallel arcs whose capacities sum exactly to it.
 	for v := range half {
-		s := in.supply[v]
+		if r.IntN(3) == 0 {
+			continue // zero supply
+		}
+		sup := int64(1 + r.IntN(5))
 		t := half + r.IntN(n-half)
 		if t == v {
 			continue
 		}
-		c1 := s / 2
+		in.supply[v] += sup
+		in.supply[t] -= sup
+		c1 := sup / 2
 		in.addArc(v, t, c1, costs[r.IntN(len(costs))])
-		in.addArc(v, t, s-c1, costs[r.IntN(len(costs))])
+		in.addArc(v, t, sup-c1, costs[r.IntN(len(costs))])
 	}
 	for range 3 * n {
 		a, b := r.IntN(n), r.IntN(n)

@@ -3,6 +3,7 @@ package mcf
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -223,5 +224,138 @@ func TestCancel(t *testing.T) {
 	}
 	if err := checkCertificate(in, g); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWarmStart changes capacities (closing and reopening arcs, as site
+// selection does), costs and supplies between solves and checks that every
+// warm re-solve reaches the same status and cost as a cold solve of the
+// changed instance, with a valid certificate.
+func TestWarmStart(t *testing.T) {
+	for _, kind := range []genKind{genTransport, genGeneral, genDegenerate, genShort} {
+		for _, n := range []int{5, 20, 80} {
+			for seed := range uint64(4) {
+				t.Run(describe(kind, n, seed), func(t *testing.T) {
+					checkWarm(t, genInstance(kind, n, seed), seed)
+				})
+			}
+		}
+	}
+}
+
+func checkWarm(t *testing.T, in *instance, seed uint64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 99))
+	g := in.graph()
+	if _, err := g.Solve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m := len(in.src)
+	for step := range 12 {
+		if m == 0 {
+			return
+		}
+		for range 1 + r.IntN(3) {
+			a := r.IntN(m)
+			switch r.IntN(5) {
+			case 0: // close
+				in.capa[a] = 0
+				g.SetCapacity(int32(a), 0)
+			case 1: // shrink or grow
+				c := int64(r.IntN(40))
+				if in.cost[a] >= 0 && r.IntN(3) == 0 {
+					c = Inf
+				}
+				in.capa[a] = c
+				g.SetCapacity(int32(a), c)
+			case 2:
+				c := int64(r.IntN(100))
+				if in.capa[a] != Inf && r.IntN(3) == 0 {
+					c = -c
+				}
+				in.cost[a] = c
+				g.SetCost(int32(a), c)
+			case 3: // move supply between two nodes
+				u, v := r.IntN(in.n), r.IntN(in.n)
+				d := int64(r.IntN(10))
+				in.supply[u] += d
+				in.supply[v] -= d
+				g.SetSupply(int32(u), in.supply[u])
+				g.SetSupply(int32(v), in.supply[v])
+			default: // a large cost (big-M must grow)
+				c := int64(1_000_000 + r.IntN(1000))
+				in.cost[a] = c
+				g.SetCost(int32(a), c)
+			}
+		}
+		st, err := g.Solve(context.Background())
+		if err != nil {
+			t.Fatalf("step %d: warm: %v", step, err)
+		}
+		cold := in.graph()
+		cst, err := cold.Solve(context.Background())
+		if err != nil {
+			t.Fatalf("step %d: cold: %v", step, err)
+		}
+		if st != cst {
+			t.Fatalf("step %d: warm %v, cold %v", step, st, cst)
+		}
+		if st == Optimal {
+			if !g.Stats().Warm {
+				t.Fatalf("step %d: did not start warm", step)
+			}
+			if g.TotalCost() != cold.TotalCost() {
+				t.Fatalf("step %d: warm cost %d, cold %d", step, g.TotalCost(), cold.TotalCost())
+			}
+			if err := checkCertificate(in, g); err != nil {
+				t.Fatalf("step %d: warm certificate: %v", step, err)
+			}
+		}
+		if ref, refCost, err := refSolve(in); err == nil && (ref != st || (st == Optimal && refCost != g.TotalCost())) {
+			t.Fatalf("step %d: warm %v/%d, reference %v/%d", step, st, g.TotalCost(), ref, refCost)
+		}
+	}
+}
+
+// TestWarmCityClose is the site-selection pattern at a realistic size:
+// close a school, re-solve warm, reopen it, re-solve warm; the costs must
+// match cold solves and the warm solves must need fewer pivots than a cold
+// one.
+func TestWarmCityClose(t *testing.T) {
+	in := cityInstance(3000, 60, 8, 5)
+	g := in.graph()
+	if st, err := g.Solve(context.Background()); err != nil || st != Optimal {
+		t.Fatalf("cold: %v, %v", st, err)
+	}
+	coldPivots := g.Stats().Pivots
+	base := g.TotalCost()
+	schoolArc := int32(len(in.src) - 61) // first school → sink arc
+	for j := range int32(5) {
+		a := schoolArc + j*7
+		seats := in.capa[a]
+		in.capa[a] = 0
+		g.SetCapacity(a, 0)
+		st, err := g.Solve(context.Background())
+		if err != nil || st != Optimal {
+			t.Fatalf("close %d: %v, %v", j, st, err)
+		}
+		cold := in.graph()
+		if _, err := cold.Solve(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if g.TotalCost() != cold.TotalCost() {
+			t.Fatalf("close %d: warm %d, cold %d", j, g.TotalCost(), cold.TotalCost())
+		}
+		if err := checkCertificate(in, g); err != nil {
+			t.Fatal(err)
+		}
+		if p := g.Stats().Pivots; p >= coldPivots {
+			t.Errorf("close %d: warm pivots %d ≥ cold %d", j, p, coldPivots)
+		}
+		in.capa[a] = seats
+		g.SetCapacity(a, seats)
+		if st, err := g.Solve(context.Background()); err != nil || st != Optimal || g.TotalCost() != base {
+			t.Fatalf("reopen %d: %v, %v, cost %d want %d", j, st, err, g.TotalCost(), base)
+		}
 	}
 }
