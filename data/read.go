@@ -131,6 +131,11 @@ func openCSV(r io.Reader, name string, opt *ReadOptions, errs *collector, known,
 			unknown = append(unknown, c)
 		}
 	}
+	if len(hdr) == 1 && strings.ContainsAny(hdr[0], ";\t|") {
+		errs.add(1, -1, "", errorf(ErrMissingColumn, "the header has a single field %q: separate columns with commas, not semicolons, tabs or bars", trunc(hdr[0], 60)))
+		f.done = true
+		return f
+	}
 	if len(unknown) > 0 {
 		opt.warn("%s: ignoring unknown columns: %s", name, strings.Join(unknown, ", "))
 	}
@@ -448,6 +453,17 @@ func parseBool(s string) (bool, error) {
 		return true, nil
 	}
 	return false, errorf(ErrInvalidBool, "invalid boolean %q (want true or false)", s)
+}
+
+// trunc shortens s to at most n bytes (on a rune boundary) for a message.
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // fmtFloat formats v with the fewest digits that read back exactly.

@@ -73,6 +73,7 @@ func TestReadErrors(t *testing.T) {
 		{"planar file without planar option", "schools", "id,x,y,primary_seats\nS1,5,6,100\n", ReadOptions{}, 1, -1, "lon", ErrMissingColumn, "missing required columns lon, lat (the file has x, y columns: planar metres need the planar coordinate system, --crs xy)"},
 		{"missing seat columns", "schools", "id,lon,lat\nS1,116,39\n", ReadOptions{}, 1, -1, "primary_seats", ErrMissingColumn, "missing column: need at least one of primary_seats, junior_seats"},
 		{"missing id column", "schools", "lon,lat,primary_seats\n116,39,1\n", ReadOptions{}, 1, -1, "id", ErrMissingColumn, "missing required column"},
+		{"semicolon separated", "schools", "id;lon;lat;primary_seats\nS1;116;39;1\n", ReadOptions{}, 1, -1, "", ErrMissingColumn, `the header has a single field "id;lon;lat;primary_seats": separate columns with commas, not semicolons, tabs or bars`},
 		{"duplicate column", "schools", "id,ID,lon,lat,primary_seats\nS1,S1,116,39,1\n", ReadOptions{}, 1, -1, "id", ErrDuplicateColumn, "duplicate column (fields 1 and 2)"},
 		{"empty file", "schools", "", ReadOptions{}, 0, -1, "", ErrEmptyFile, "empty file: want a header row"},
 		{"header only", "schools", schoolHdr, ReadOptions{}, 0, -1, "", ErrNoRows, "no schools: the file has a header but no records"},
@@ -490,5 +491,29 @@ func TestFileHelpers(t *testing.T) {
 	}
 	if _, err := ReadSchoolsFile(filepath.Join(dir, "missing.csv"), ReadOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestReadFormattingVariants checks inputs as editors and GIS tools write
+// them: pretty-printed GeoJSON, CRLF line endings, quoted CSV cells.
+func TestReadFormattingVariants(t *testing.T) {
+	pretty := "{\r\n  \"type\": \"FeatureCollection\",\r\n  \"features\": [\r\n    {\r\n      \"type\": \"Feature\",\r\n" +
+		"      \"properties\": { \"id\": \"U1\", \"primary_pupils\": 3 },\r\n" +
+		"      \"geometry\": {\r\n        \"type\": \"Polygon\",\r\n        \"coordinates\": [\r\n          [\r\n" +
+		"            [ 0 , 0 ],\r\n\t\t\t[ 2, 0 ],\r\n            [2 ,2 ],\r\n            [ 0, 0 ]\r\n          ]\r\n        ]\r\n      }\r\n    }\r\n  ]\r\n}\r\n"
+	units, err := ReadUnitsGeoJSON(strings.NewReader(pretty), "u.geojson", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := units[0].Loc; math.Abs(c[0]-4.0/3) > 1e-12 || math.Abs(c[1]-2.0/3) > 1e-12 {
+		t.Errorf("centroid %v", c)
+	}
+	csvIn := "id,lon,lat,primary_pupils\r\n\"U1\",\" 116.5 \",39.5,\"7\"\r\nU2,116,39,8\r\n"
+	units, err = ReadUnitsCSV(strings.NewReader(csvIn), "u.csv", ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(units) != 2 || units[0].Loc != (orb.Point{116.5, 39.5}) || units[0].Pupils[Primary] != 7 || units[1].ID != "U2" {
+		t.Errorf("units %+v", units)
 	}
 }
