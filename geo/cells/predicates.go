@@ -37,14 +37,35 @@ func orient(ax, ay, bx, by, cx, cy float64) float64 {
 }
 
 func orientExact(ax, ay, bx, by, cx, cy float64) float64 {
-	r := func(f float64) *big.Rat { return new(big.Rat).SetFloat64(f) }
-	acx := new(big.Rat).Sub(r(ax), r(cx))
-	bcy := new(big.Rat).Sub(r(by), r(cy))
-	acy := new(big.Rat).Sub(r(ay), r(cy))
-	bcx := new(big.Rat).Sub(r(bx), r(cx))
-	l := new(big.Rat).Mul(acx, bcy)
-	rr := new(big.Rat).Mul(acy, bcx)
-	return float64(l.Cmp(rr))
+	v := exactInts(ax, ay, bx, by, cx, cy)
+	sub := func(a, b *big.Int) *big.Int { return new(big.Int).Sub(a, b) }
+	l := new(big.Int).Mul(sub(v[0], v[4]), sub(v[3], v[5]))
+	r := new(big.Int).Mul(sub(v[1], v[5]), sub(v[2], v[4]))
+	return float64(l.Cmp(r))
+}
+
+// exactInts scales float64 values by one common power of two so that all
+// become integers, exactly, for the exact predicate fallbacks.
+func exactInts(fs ...float64) []*big.Int {
+	minExp := math.MaxInt
+	for _, f := range fs {
+		if f == 0 {
+			continue
+		}
+		_, e := math.Frexp(f)
+		minExp = min(minExp, e-53)
+	}
+	out := make([]*big.Int, len(fs))
+	for i, f := range fs {
+		if f == 0 {
+			out[i] = new(big.Int)
+			continue
+		}
+		m, e := math.Frexp(f)
+		mi := new(big.Int).SetInt64(int64(m * (1 << 53)))
+		out[i] = mi.Lsh(mi, uint(e-53-minExp))
+	}
+	return out
 }
 
 // incircle returns a positive value when d lies strictly inside the circle
@@ -71,19 +92,19 @@ func incircle(ax, ay, bx, by, cx, cy, dx, dy float64) float64 {
 }
 
 func incircleExact(ax, ay, bx, by, cx, cy, dx, dy float64) float64 {
-	r := func(f float64) *big.Rat { return new(big.Rat).SetFloat64(f) }
-	sub := func(a, b float64) *big.Rat { return new(big.Rat).Sub(r(a), r(b)) }
-	mul := func(a, b *big.Rat) *big.Rat { return new(big.Rat).Mul(a, b) }
-	add := func(a, b *big.Rat) *big.Rat { return new(big.Rat).Add(a, b) }
-	adx, ady := sub(ax, dx), sub(ay, dy)
-	bdx, bdy := sub(bx, dx), sub(by, dy)
-	cdx, cdy := sub(cx, dx), sub(cy, dy)
+	v := exactInts(ax, ay, bx, by, cx, cy, dx, dy)
+	sub := func(a, b *big.Int) *big.Int { return new(big.Int).Sub(a, b) }
+	mul := func(a, b *big.Int) *big.Int { return new(big.Int).Mul(a, b) }
+	add := func(a, b *big.Int) *big.Int { return new(big.Int).Add(a, b) }
+	adx, ady := sub(v[0], v[6]), sub(v[1], v[7])
+	bdx, bdy := sub(v[2], v[6]), sub(v[3], v[7])
+	cdx, cdy := sub(v[4], v[6]), sub(v[5], v[7])
 	alift := add(mul(adx, adx), mul(ady, ady))
 	blift := add(mul(bdx, bdx), mul(bdy, bdy))
 	clift := add(mul(cdx, cdx), mul(cdy, cdy))
-	t1 := mul(alift, new(big.Rat).Sub(mul(bdx, cdy), mul(cdx, bdy)))
-	t2 := mul(blift, new(big.Rat).Sub(mul(cdx, ady), mul(adx, cdy)))
-	t3 := mul(clift, new(big.Rat).Sub(mul(adx, bdy), mul(bdx, ady)))
+	t1 := mul(alift, sub(mul(bdx, cdy), mul(cdx, bdy)))
+	t2 := mul(blift, sub(mul(cdx, ady), mul(adx, cdy)))
+	t3 := mul(clift, sub(mul(adx, bdy), mul(bdx, ady)))
 	return float64(add(add(t1, t2), t3).Sign())
 }
 

@@ -294,7 +294,7 @@ func (t *Tessellation) buildAdjacency(unitSite, siteUnit []int32) {
 				}
 				// Cells that touch without sharing an edge (corners of a
 				// tiling) are not neighbours: only a true gap is bridged.
-				if d := t.cellDistance(a, b, gap); d > 0 && d <= gap {
+				if t.gapApart(a, b, gap) {
 					add(a, b)
 				}
 			}
@@ -329,56 +329,82 @@ func (t *Tessellation) buildAdjacency(unitSite, siteUnit []int32) {
 	}
 }
 
-// cellDistance returns the distance in metres between the boundaries of
-// two cells, or +Inf when it surely exceeds limit.
-func (t *Tessellation) cellDistance(a, b int32, limit float64) float64 {
+// gapApart reports whether two cells do not touch (share no vertex of the
+// subdivision) but come within limit metres of each other.
+func (t *Tessellation) gapApart(a, b int32, limit float64) bool {
 	ba, bb := t.cellBox(a), t.cellBox(b)
 	mx, my := t.fr.mpgX, t.fr.mpgY
 	dx := math.Max(0, math.Max(ba.minX-bb.maxX, bb.minX-ba.maxX)) * mx
 	dy := math.Max(0, math.Max(ba.minY-bb.maxY, bb.minY-ba.maxY)) * my
-	if math.Hypot(dx, dy) > limit {
-		return math.Inf(1)
+	if dx*dx+dy*dy > limit*limit {
+		return false
 	}
-	best := math.Inf(1)
 	sh := t.cells
-	segsOf := func(u int32, f func(x0, y0, x1, y1 float64)) {
-		p0, p1 := sh.polys(int(u))
-		for r := sh.polyOff[p0]; r < sh.polyOff[p1]; r++ {
-			lo, hi := sh.ringOff[r], sh.ringOff[r+1]
-			for i := lo; i < hi; i++ {
-				j := i + 1
-				if j == hi {
-					j = lo
-				}
-				f(float64(sh.xs[i])*mx, float64(sh.ys[i])*my, float64(sh.xs[j])*mx, float64(sh.ys[j])*my)
+	a0, a1 := sh.polys(int(a))
+	b0, b1 := sh.polys(int(b))
+	ai0, ai1 := sh.ringOff[sh.polyOff[a0]], sh.ringOff[sh.polyOff[a1]]
+	bi0, bi1 := sh.ringOff[sh.polyOff[b0]], sh.ringOff[sh.polyOff[b1]]
+	// In a noded subdivision, touching cells share a vertex.
+	for i := ai0; i < ai1; i++ {
+		for j := bi0; j < bi1; j++ {
+			if sh.xs[i] == sh.xs[j] && sh.ys[i] == sh.ys[j] {
+				return false
 			}
 		}
 	}
-	segsOf(a, func(ax, ay, bx, by float64) {
-		segsOf(b, func(cx, cy, dx, dy float64) {
-			best = math.Min(best, segDist(ax, ay, bx, by, cx, cy, dx, dy))
+	lim2 := limit * limit
+	near := false
+	t.ringSegs(a, func(ax, ay, bx, by float64) bool {
+		t.ringSegs(b, func(cx, cy, dx, dy float64) bool {
+			near = segDist2(ax, ay, bx, by, cx, cy, dx, dy) <= lim2
+			return !near
 		})
+		return !near
 	})
-	return best
+	return near
 }
 
-func segDist(ax, ay, bx, by, cx, cy, dx, dy float64) float64 {
-	if orient(ax, ay, bx, by, cx, cy)*orient(ax, ay, bx, by, dx, dy) < 0 &&
-		orient(cx, cy, dx, dy, ax, ay)*orient(cx, cy, dx, dy, bx, by) < 0 {
-		return 0
+// ringSegs calls f with every ring segment of u's cell in metres until f
+// returns false.
+func (t *Tessellation) ringSegs(u int32, f func(x0, y0, x1, y1 float64) bool) {
+	sh := t.cells
+	mx, my := t.fr.mpgX, t.fr.mpgY
+	p0, p1 := sh.polys(int(u))
+	for r := sh.polyOff[p0]; r < sh.polyOff[p1]; r++ {
+		lo, hi := sh.ringOff[r], sh.ringOff[r+1]
+		for i := lo; i < hi; i++ {
+			j := i + 1
+			if j == hi {
+				j = lo
+			}
+			if !f(float64(sh.xs[i])*mx, float64(sh.ys[i])*my, float64(sh.xs[j])*mx, float64(sh.ys[j])*my) {
+				return
+			}
+		}
 	}
-	return math.Min(math.Min(ptSeg(ax, ay, cx, cy, dx, dy), ptSeg(bx, by, cx, cy, dx, dy)),
-		math.Min(ptSeg(cx, cy, ax, ay, bx, by), ptSeg(dx, dy, ax, ay, bx, by)))
 }
 
-func ptSeg(px, py, ax, ay, bx, by float64) float64 {
+// segDist2 is the squared distance between two segments (cells do not
+// cross, so only endpoint-to-segment distances matter).
+func segDist2(ax, ay, bx, by, cx, cy, dx, dy float64) float64 {
+	return math.Min(math.Min(ptSeg2(ax, ay, cx, cy, dx, dy), ptSeg2(bx, by, cx, cy, dx, dy)),
+		math.Min(ptSeg2(cx, cy, ax, ay, bx, by), ptSeg2(dx, dy, ax, ay, bx, by)))
+}
+
+func ptSeg2(px, py, ax, ay, bx, by float64) float64 {
 	dx, dy := bx-ax, by-ay
 	l := dx*dx + dy*dy
 	u := 0.0
 	if l > 0 {
-		u = math.Max(0, math.Min(1, ((px-ax)*dx+(py-ay)*dy)/l))
+		u = ((px-ax)*dx + (py-ay)*dy) / l
+		if u < 0 {
+			u = 0
+		} else if u > 1 {
+			u = 1
+		}
 	}
-	return math.Hypot(px-ax-u*dx, py-ay-u*dy)
+	ex, ey := px-ax-u*dx, py-ay-u*dy
+	return ex*ex + ey*ey
 }
 
 // cellBox returns the bounding box of unit u's cell in grid units.
