@@ -629,12 +629,22 @@ func TestMigrations(t *testing.T) {
 		var mode string
 		s.w.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
 		s.w.QueryRow(`PRAGMA journal_mode`).Scan(&mode)
-		s.Close()
+		defer s.Close()
 		if v != SchemaVersion() || v < 1 {
 			t.Errorf("schema version %d, want %d", v, SchemaVersion())
 		}
 		if mode != "wal" {
 			t.Errorf("journal_mode = %q, want wal", mode)
+		}
+		for pragma, want := range map[string]int{"synchronous": 1 /* NORMAL */, "foreign_keys": 1, "busy_timeout": 5000} {
+			var got int
+			if err := s.w.QueryRow(`PRAGMA ` + pragma).Scan(&got); err != nil || got != want {
+				t.Errorf("PRAGMA %s = %d (%v), want %d", pragma, got, err, want)
+			}
+		}
+		var qo int
+		if err := s.r.QueryRow(`PRAGMA query_only`).Scan(&qo); err != nil || qo != 1 {
+			t.Errorf("reader connections are not query_only: %d, %v", qo, err)
 		}
 		if _, err := os.Stat(path); err != nil {
 			t.Errorf("the escaped path did not create the intended file: %v", err)
@@ -809,6 +819,34 @@ func FuzzScenarioText(f *testing.F) {
 		}
 		if err := s.DeleteScenario(ctx, name); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzMigrationNames feeds arbitrary file names to the migration loader:
+// it must never panic, and whatever it accepts is numbered 1, 2, … in order.
+func FuzzMigrationNames(f *testing.F) {
+	f.Add("0001_init.sql", "0002_more.sql")
+	f.Add("1_a.sql", "01_b.sql")
+	f.Add("0001_a.sql", "x_b.sql")
+	f.Add("-1_a.sql", "0_b.sql")
+	f.Add("99999999999999999999_a.sql", "0001_a.sql")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		fsys := fstest.MapFS{}
+		for _, n := range []string{a, b} {
+			if n == "" || strings.ContainsAny(n, "/\\\x00") || !strings.HasSuffix(n, ".sql") || n == "." || n == ".." {
+				continue
+			}
+			fsys["migrations/"+n] = &fstest.MapFile{Data: []byte("SELECT 1;")}
+		}
+		ms, err := loadMigrations(fsys)
+		if err != nil {
+			return
+		}
+		for i, m := range ms {
+			if m.version != i+1 {
+				t.Fatalf("accepted %v: migration %d has version %d", fsys, i, m.version)
+			}
 		}
 	})
 }
