@@ -498,6 +498,13 @@ func TestCompoundsTile(t *testing.T) {
 						t.Fatalf("units %d and %d touch but do not share edge %v–%v", i, j, p, q)
 					}
 				}
+				if j, ok := owner[g.cidx(a, b+1)]; ok && j != i && b+1 < g.nj {
+					p := c.proj.lonLat(g.pos(a+1, b+1))
+					q := c.proj.lonLat(g.pos(a, b+1))
+					if edges[edge{p, q}] != i || edges[edge{q, p}] != j {
+						t.Fatalf("units %d and %d touch but do not share edge %v–%v", i, j, p, q)
+					}
+				}
 			}
 		})
 	}
@@ -696,8 +703,8 @@ func FuzzGenerate(f *testing.F) {
 	f.Add(5_000, 9, int64(-3))
 	f.Add(12_345, 0, int64(99))
 	f.Fuzz(func(t *testing.T, pupils, schools int, seed int64) {
-		if pupils > 15_000 {
-			pupils = MinPupils + pupils%13_000 // keep each case fast
+		if pupils == 0 || pupils > 15_000 {
+			pupils = MinPupils + abs(pupils%13_000) // keep each case fast (0 would be the 1,000,000-pupil default)
 		}
 		c, err := Generate(Config{Pupils: pupils, Schools: schools, Seed: seed, NoStreets: pupils%2 == 0})
 		if err != nil {
