@@ -62,12 +62,26 @@ func (e *Engine) snapshot(ctx context.Context, g *scenarioGeom, p *allocation.Pl
 	s.Units = make([]api.UnitRef, len(ds.Units))
 	for i := range ds.Units {
 		u := &ds.Units[i]
-		s.Units[i] = api.UnitRef{ID: u.ID, Name: u.Name, Loc: u.Loc}
+		s.Units[i] = api.UnitRef{ID: u.ID, Name: u.Name, Loc: publicLoc(u, ds.Planar)}
 	}
 	s.WriteAssignments = func(w io.Writer) error { return p.WriteAssignmentsCSV(w) }
 	s.Locator = &locator{look: allocation.NewLookup(p, g.tess), planar: ds.Planar}
 	e.log.Info("plan snapshot ready", "plan", rec.ID, "dur", time.Since(start).Round(time.Millisecond))
 	return s, nil
+}
+
+// publicLoc is where the name search places a unit. A point unit made
+// from household points (a grid cell) has its households' mean location,
+// which for a cell of one household is that household's address: it is
+// coarsened to a ~100 m grid (0.001°, or 100 m when planar).
+func publicLoc(u *data.Unit, planar bool) orb.Point {
+	if u.Households == 0 || u.Geom != nil {
+		return u.Loc
+	}
+	if planar {
+		return orb.Point{math.Round(u.Loc[0]/100) * 100, math.Round(u.Loc[1]/100) * 100}
+	}
+	return orb.Point{math.Round(u.Loc[0]*1000) / 1000, math.Round(u.Loc[1]*1000) / 1000}
 }
 
 // schoolFeatures lists each school as a Point with its seats, enrolled
