@@ -51,14 +51,20 @@ func projectOnSegment(p, a, b orb.Point) (t float64, q orb.Point) {
 }
 
 // boxLowerBound returns a lower bound, in metres, of the distance from p to
-// any point of the lon/lat box [min, max]: the haversine distance to the
-// clamped point, shrunk by 1% to absorb the curvature of parallels.
+// any point of the lon/lat box [min, max]: the planar distance to the
+// clamped point with parallels scaled at the larger of the two latitudes
+// (where they are shortest), shrunk by 1% for the sphere's curvature.
 func boxLowerBound(p orb.Point, min, max [2]float64) float64 {
-	q := orb.Point{math.Min(math.Max(p[0], min[0]), max[0]), math.Min(math.Max(p[1], min[1]), max[1])}
-	if q == p {
+	qx := math.Min(math.Max(p[0], min[0]), max[0])
+	qy := math.Min(math.Max(p[1], min[1]), max[1])
+	dx, dy := qx-p[0], qy-p[1]
+	if dx == 0 && dy == 0 {
 		return 0
 	}
-	return 0.99 * Haversine(p, q)
+	if dx != 0 {
+		dx *= math.Cos(math.Min(math.Max(math.Abs(p[1]), math.Abs(qy)), 90) * degToRad)
+	}
+	return 0.99 * EarthRadius * degToRad * math.Sqrt(dx*dx+dy*dy)
 }
 
 // roundUp32 converts x ≥ 0 to the smallest float32 not below it, so sums of

@@ -226,28 +226,75 @@ func (nw *Network) snapAll(pts []orb.Point) ([]Snap, []bool) {
 	return s, ok
 }
 
-// labels holds, per node, up to k settled labels in non-decreasing cost.
+// labels holds, per node, k slots of labels from distinct destinations:
+// the first settled[u] are final, in non-decreasing cost (settled in
+// global order); slots settled[u]..count[u] are tentative during the search
+// and all are final when it ends.
 type labels struct {
-	k     int
-	count []uint8
-	src   []int32   // node u's labels are [u*k, u*k+count[u])
-	cost  []float64 // cost from the source's point to the node
-	cr    []uint16  // crossings<<1 | arrived-by-minor-edge
+	k       int
+	count   []uint8   // slots in use
+	settled []uint8   // final labels (a prefix of the slots)
+	src     []int32   // node u's slots are [u*k, u*k+k)
+	cost    []float64 // cost from the destination's point to the node
+	cr      []uint16  // crossings<<1 | arrived-by-minor-edge
 }
 
-// kLabel runs the k-label multi-source Dijkstra from every snapped destination.
+// kLabel runs the k-label multi-source Dijkstra from every snapped
+// destination. Besides the settled labels, each node keeps its best
+// tentative labels in the same k slots: a new label is queued only if it
+// beats the source's tentative label at that node or, when all k slots are
+// taken, the worst tentative one (which it evicts) — a node's final k
+// labels can only be among those, so this prunes the queue without losing
+// any.
 func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) (*labels, error) {
 	g := nw.g
 	n := g.NumNodes()
 	if k > 255 {
 		return nil, fmt.Errorf("roads: nearest: k = %d exceeds 255 labels per node", k)
 	}
-	l := &labels{k: k, count: make([]uint8, n), src: make([]int32, n*k), cost: make([]float64, n*k), cr: make([]uint16, n*k)}
+	l := &labels{k: k, count: make([]uint8, n), settled: make([]uint8, n),
+		src: make([]int32, n*k), cost: make([]float64, n*k), cr: make([]uint16, n*k)}
 	if k == 0 {
 		return l, nil
 	}
 	maxWalk := nw.opts.MaxWalkMeters
-	var h minHeap
+	var h radixHeap
+	// offer queues label (d, src, cr) at v unless it cannot be among v's k best.
+	offer := func(v int32, d float64, src int32, cr uint32) {
+		set, cnt := int(l.settled[v]), int(l.count[v])
+		if set == k {
+			return
+		}
+		base := int(v) * k
+		for x, s := range l.src[base : base+cnt] {
+			if s == src {
+				x += base
+				if x < base+set || l.cost[x] <= d {
+					return
+				}
+				l.cost[x], l.cr[x] = d, uint16(min(cr, math.MaxUint16))
+				h.push(d, v, src)
+				return
+			}
+		}
+		x := base + cnt
+		if cnt == k {
+			worst, worstAt := -1.0, -1
+			for y := base + set; y < base+k; y++ {
+				if l.cost[y] > worst {
+					worst, worstAt = l.cost[y], y
+				}
+			}
+			if d >= worst {
+				return
+			}
+			x = worstAt // evict: v has k better candidates than that one
+		} else {
+			l.count[v]++
+		}
+		l.src[x], l.cost[x], l.cr[x] = src, d, uint16(min(cr, math.MaxUint16))
+		h.push(d, v, src)
+	}
 	for j, s := range dsnap {
 		if !dok[j] {
 			continue
@@ -258,20 +305,11 @@ func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) 
 			minor = 1
 		}
 		if d := s.Off + toU; d <= maxWalk {
-			h.push(entry{d: d, node: g.edgeU[s.Edge], src: int32(j), cr: minor})
+			offer(g.edgeU[s.Edge], d, int32(j), minor)
 		}
 		if d := s.Off + toV; d <= maxWalk {
-			h.push(entry{d: d, node: g.edgeV[s.Edge], src: int32(j), cr: minor})
+			offer(g.edgeV[s.Edge], d, int32(j), minor)
 		}
-	}
-	has := func(u int32, src int32) bool {
-		base := int(u) * k
-		for _, s := range l.src[base : base+int(l.count[u])] {
-			if s == src {
-				return true
-			}
-		}
-		return false
 	}
 	for pops := 0; h.len() > 0; pops++ {
 		if pops&0xffff == 0 {
@@ -279,33 +317,43 @@ func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) 
 				return nil, err
 			}
 		}
-		e := h.pop()
-		u := e.node
-		if int(l.count[u]) >= k || has(u, e.src) {
-			continue
+		d, u, src := h.pop()
+		// Settle the entry if it is still u's tentative label for src.
+		base, set := int(u)*k, int(l.settled[u])
+		x := -1
+		for y := base + set; y < base+int(l.count[u]); y++ {
+			if l.src[y] == src {
+				x = y
+				break
+			}
 		}
-		slot := int(u)*k + int(l.count[u])
-		l.src[slot], l.cost[slot], l.cr[slot] = e.src, e.d, uint16(min(e.cr, math.MaxUint16))
-		l.count[u]++
-		crossHere := nw.crossingNode(u) && e.cr&1 == 1
+		if x < 0 || l.cost[x] != d {
+			continue // stale: improved, evicted or already settled
+		}
+		ecr := uint32(l.cr[x])
+		first := base + set
+		l.src[x], l.src[first] = l.src[first], l.src[x]
+		l.cost[x], l.cost[first] = l.cost[first], l.cost[x]
+		l.cr[x], l.cr[first] = l.cr[first], l.cr[x]
+		l.settled[u]++
+		crossHere := nw.crossingNode(u) && ecr&1 == 1
 		for arc := g.off[u]; arc < g.off[u+1]; arc++ {
 			v := g.arcTo[arc]
-			if int(l.count[v]) >= k {
+			if int(l.settled[v]) >= k {
 				continue
 			}
-			d := e.d + float64(nw.arcCost[arc])
-			if d > maxWalk || has(v, e.src) {
+			dv := d + float64(nw.arcCost[arc])
+			if dv > maxWalk {
 				continue
 			}
-			edge := g.arcEdge[arc]
-			cr := e.cr &^ 1
-			if nw.minorEdge(edge) {
+			cr := ecr &^ 1
+			if nw.minorEdge(g.arcEdge[arc]) {
 				if crossHere {
 					cr += 2
 				}
 				cr |= 1
 			}
-			h.push(entry{d: d, node: v, src: e.src, cr: cr})
+			offer(v, dv, src, cr)
 		}
 	}
 	return l, nil
@@ -339,7 +387,7 @@ func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onEdge map[int32]
 		u  int32
 		to float64
 	}{{g.edgeU[o.Edge], toU}, {g.edgeV[o.Edge], toV}} {
-		u, base, cnt := end.u, int(end.u)*k, int(l.count[end.u])
+		u, base, cnt := end.u, int(end.u)*k, int(l.settled[end.u])
 		cross := nw.crossingNode(u) && minorO
 		for x := base; x < base+cnt; x++ {
 			c := int32(l.cr[x] >> 1)

@@ -233,11 +233,11 @@ func TestMajorCrossings(t *testing.T) {
 	for _, pen := range []float64{0, 50} {
 		nw := crossingTown(t, Options{MajorCrossingPenaltyMeters: pen})
 		for _, tc := range []struct {
-			name       string
-			a, b       orb.Point
-			meters     float64
-			crossings  int
-			extraCost  float64 // penalties paid, in units of the full penalty
+			name      string
+			a, b      orb.Point
+			meters    float64
+			crossings int
+			extraCost float64 // penalties paid, in units of the full penalty
 		}{
 			{"across at the crossing", pt(0, 100), pt(0, -100), 200, 1, 1},
 			{"onto the sidewalk at a crossroads", pt(0, 100), pt(-200, 0), 300, 0, 0.5},
@@ -293,11 +293,11 @@ func TestUnreachable(t *testing.T) {
 	m.way("highway=footway", "P", "Q")
 	nw := m.network(t, Options{MaxWalkMeters: 1500})
 	origins := []orb.Point{
-		pt(1000, 3000),  // 0: 3 km from any way
-		pt(50, -1010),   // 1: on the island
-		pt(-2000, 10),   // 2: 4 km walk from the school
-		pt(1000, 20),    // 3: fine, 1 km
-		pt(1990, -10),   // 4: next to the school
+		pt(1000, 3000), // 0: 3 km from any way
+		pt(50, -1010),  // 1: on the island
+		pt(-2000, 10),  // 2: 4 km walk from the school
+		pt(1000, 20),   // 3: fine, 1 km
+		pt(1990, -10),  // 4: next to the school
 	}
 	dests := []orb.Point{pt(2000, 10), pt(5000, 5000)}
 	res, err := nw.NearestDetailed(context.Background(), origins, dests, 2)
