@@ -184,6 +184,13 @@ func scenarios() []scenario {
 }
 
 func TestScenarios(t *testing.T) {
+	// Geometry sets for one batched shapely check at the end.
+	type check struct {
+		name  string
+		set   []orb.Geometry
+		total float64
+	}
+	var checks []check
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			ts := mustBuild(t, sc.units, true, sc.boundary, Options{})
@@ -238,21 +245,26 @@ func TestScenarios(t *testing.T) {
 				}
 				checkTiling(t, ts, labels, 2)
 			}
-			// Cells (and the identical one-unit zones) are valid and
-			// do not overlap; their union has their total area.
-			for _, set := range [][]orb.Geometry{cells, zones} {
-				rep := shapely(t, set)
-				if len(rep.Invalid) > 0 {
-					t.Errorf("shapely: invalid geometries %v", rep.Invalid)
-				}
-				if rep.Overlap > 1e-9*total {
-					t.Errorf("shapely: cells overlap by %g", rep.Overlap)
-				}
-				if math.Abs(rep.Union-total) > 1e-6*total {
-					t.Errorf("shapely: union area %g, want %g", rep.Union, total)
-				}
-			}
+			checks = append(checks, check{sc.name + " cells", cells, total}, check{sc.name + " zones", zones, total})
 		})
+	}
+	// Cells (and the identical one-unit zones) are valid and do not
+	// overlap; their union has their total area.
+	sets := make([][]orb.Geometry, len(checks))
+	for i, c := range checks {
+		sets[i] = c.set
+	}
+	for i, rep := range shapely(t, sets...) {
+		c := checks[i]
+		if len(rep.Invalid) > 0 {
+			t.Errorf("%s: shapely: invalid geometries %v", c.name, rep.Invalid)
+		}
+		if rep.Overlap > 1e-9*c.total {
+			t.Errorf("%s: shapely: overlap %g", c.name, rep.Overlap)
+		}
+		if math.Abs(rep.Union-c.total) > 1e-6*c.total {
+			t.Errorf("%s: shapely: union area %g, want %g", c.name, rep.Union, c.total)
+		}
 	}
 }
 
@@ -343,9 +355,11 @@ func TestDissolveShapes(t *testing.T) {
 		{"empty zone", []int32{0, 0, 0, 0, 0, 0, 0, 0, 0}, 2, []int{1, 0}, []int{0, 0}},
 		{"diagonal pair", []int32{0, -1, -1, -1, 0, -1, -1, -1, -1}, 1, []int{2}, []int{0}},
 	}
+	var sets [][]orb.Geometry
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			zones := checkTiling(t, ts, tc.labels, tc.nz)
+			sets = append(sets, zones)
 			for z, g := range zones {
 				parts, holes := 0, 0
 				switch v := g.(type) {
@@ -361,14 +375,15 @@ func TestDissolveShapes(t *testing.T) {
 					t.Errorf("zone %d: %d parts, %d holes; want %d, %d: %v", z, parts, holes, tc.parts[z], tc.holes[z], g)
 				}
 			}
-			rep := shapely(t, zones)
-			if len(rep.Invalid) > 0 {
-				t.Errorf("shapely: invalid %v", rep.Invalid)
-			}
-			if rep.Overlap > 1e-9 {
-				t.Errorf("shapely: zones overlap by %g", rep.Overlap)
-			}
 		})
+	}
+	for i, rep := range shapely(t, sets...) {
+		if len(rep.Invalid) > 0 {
+			t.Errorf("%s: shapely: invalid %v", tests[i].name, rep.Invalid)
+		}
+		if rep.Overlap > 1e-9 {
+			t.Errorf("%s: shapely: zones overlap by %g", tests[i].name, rep.Overlap)
+		}
 	}
 }
 

@@ -153,32 +153,36 @@ type shapelyReport struct {
 }
 
 const shapelyScript = `
-import json, sys
+import json, sys, warnings
+warnings.simplefilter("ignore")
 from shapely.geometry import shape
 from shapely.ops import unary_union
 from shapely.strtree import STRtree
 from shapely.validation import explain_validity
-gs = [shape(g) for g in json.load(open(sys.argv[1]))]
-out = {"invalid": [[i, explain_validity(g)] for i, g in enumerate(gs) if not g.is_valid]}
-out["areas"] = [g.area for g in gs]
-out["union"] = unary_union(gs).area if gs else 0.0
-import warnings
-warnings.simplefilter("ignore")
-tree = STRtree(gs)
-index = {id(g): i for i, g in enumerate(gs)}
-ov = 0.0
-for i, g in enumerate(gs):
-    for r in tree.query(g):
-        j = int(r) if not hasattr(r, "geom_type") else index[id(r)]
-        if j > i:
-            ov += g.intersection(gs[j]).area
-out["overlap"] = ov
-print(json.dumps(out))
+reports = []
+for gj in json.load(open(sys.argv[1])):
+    gs = [shape(g) for g in gj]
+    out = {"invalid": [[i, explain_validity(g)] for i, g in enumerate(gs) if not g.is_valid]}
+    out["areas"] = [g.area for g in gs]
+    out["union"] = unary_union(gs).area if gs else 0.0
+    ov = 0.0
+    if gs:
+        tree = STRtree(gs)
+        index = {id(g): i for i, g in enumerate(gs)}
+        for i, g in enumerate(gs):
+            for r in tree.query(g):
+                j = int(r) if not hasattr(r, "geom_type") else index[id(r)]
+                if j > i:
+                    ov += g.intersection(gs[j]).area
+    out["overlap"] = ov
+    reports.append(out)
+print(json.dumps(reports))
 `
 
-// shapely validates geometries with Python's shapely (GEOS), independently
-// of this package. It skips the test when /usr/bin/python3 lacks shapely.
-func shapely(t testing.TB, geoms []orb.Geometry) shapelyReport {
+// shapely validates sets of geometries with Python's shapely (GEOS),
+// independently of this package, in one Python process. Nil geometries are
+// left out. It skips the test when /usr/bin/python3 lacks shapely.
+func shapely(t testing.TB, sets ...[]orb.Geometry) []shapelyReport {
 	t.Helper()
 	const py = "/usr/bin/python3"
 	if _, err := os.Stat(py); err != nil {
@@ -187,19 +191,23 @@ func shapely(t testing.TB, geoms []orb.Geometry) shapelyReport {
 	if err := exec.Command(py, "-c", "import shapely").Run(); err != nil {
 		t.Skip("skipping: shapely not importable by /usr/bin/python3 (install python3-shapely)")
 	}
-	var list []json.RawMessage
-	for _, g := range geoms {
-		if g == nil {
-			continue
+	all := make([][]json.RawMessage, 0, len(sets))
+	for _, geoms := range sets {
+		list := []json.RawMessage{}
+		for _, g := range geoms {
+			if g == nil {
+				continue
+			}
+			b, err := json.Marshal(geojson.NewGeometry(g))
+			if err != nil {
+				t.Fatal(err)
+			}
+			list = append(list, b)
 		}
-		b, err := json.Marshal(geojson.NewGeometry(g))
-		if err != nil {
-			t.Fatal(err)
-		}
-		list = append(list, b)
+		all = append(all, list)
 	}
 	f := filepath.Join(t.TempDir(), "zones.json")
-	b, _ := json.Marshal(list)
+	b, _ := json.Marshal(all)
 	if err := os.WriteFile(f, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -207,9 +215,9 @@ func shapely(t testing.TB, geoms []orb.Geometry) shapelyReport {
 	if err != nil {
 		t.Fatalf("shapely check failed: %v", err)
 	}
-	var rep shapelyReport
-	if err := json.Unmarshal(out, &rep); err != nil {
+	var reps []shapelyReport
+	if err := json.Unmarshal(out, &reps); err != nil || len(reps) != len(sets) {
 		t.Fatalf("shapely output %q: %v", out, err)
 	}
-	return rep
+	return reps
 }

@@ -617,3 +617,9 @@ func (t *Tessellation) inCell(u int32, x, y float64) bool {
 	}
 	return in
 }
+
+// metres returns p in the local projection (metres from the origin).
+func (t *Tessellation) metres(p orb.Point) (float64, float64) {
+	gx, gy := t.fr.grid(p)
+	return gx * t.fr.mpgX, gy * t.fr.mpgY
+}
