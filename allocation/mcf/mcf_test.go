@@ -84,6 +84,10 @@ func TestSmallCases(t *testing.T) {
 		{"negative self-loop finite", 1, []int64{0}, []arc{{0, 0, 7, -2, 7}}, Optimal, -14},
 		{"negative self-loop infinite", 1, []int64{0}, []arc{{0, 0, Inf, -2, 0}}, Unbounded, 0},
 		{"zero capacity arc", 2, []int64{1, -1}, []arc{{0, 1, 0, -5, 0}, {0, 1, 1, 7, 1}}, Optimal, 7},
+		{"long path beyond the modest M", 11, []int64{4, 0, 0, 0, 0, 0, 0, 0, 0, 0, -4}, []arc{
+			{0, 1, Inf, 100, 4}, {1, 2, Inf, 100, 4}, {2, 3, Inf, 100, 4}, {3, 4, Inf, 100, 4}, {4, 5, Inf, 100, 4},
+			{5, 6, Inf, 100, 4}, {6, 7, Inf, 100, 4}, {7, 8, Inf, 100, 4}, {8, 9, Inf, 100, 4}, {9, 10, Inf, 100, 4},
+		}, Optimal, 4000},
 		{"parallel arcs", 2, []int64{6, -6}, []arc{{0, 1, 2, 1, 2}, {0, 1, 2, 1, 2}, {0, 1, 5, 4, 2}}, Optimal, 12},
 	}
 	for _, tc := range tests {
@@ -357,5 +361,17 @@ func TestWarmCityClose(t *testing.T) {
 		if st, err := g.Solve(context.Background()); err != nil || st != Optimal || g.TotalCost() != base {
 			t.Fatalf("reopen %d: %v, %v, cost %d want %d", j, st, err, g.TotalCost(), base)
 		}
+	}
+}
+
+// TestPotentialRecentring forces the potentials to be re-centred after every
+// root-side update and checks the answers are unchanged.
+func TestPotentialRecentring(t *testing.T) {
+	old := potentialDrift
+	potentialDrift = 0
+	defer func() { potentialDrift = old }()
+	for seed := range uint64(4) {
+		checkAgainstReference(t, genInstance(genTransport, 150, seed))
+		checkAgainstReference(t, genInstance(genGeneral, 60, seed))
 	}
 }

@@ -59,7 +59,7 @@ type solver struct {
 	succ, lastSucc    []int32 // len n+1
 	dir               []int8  // len n+1
 	pi                []int64 // len n+1
-	bigM              int64
+	bigM, safeM       int64 // current artificial cost, and the provably sufficient one
 	next, block       int32
 	pivots            int64
 	stem, last, pEnd  []int32 // scratch for updateTree
@@ -82,9 +82,9 @@ func (s *solver) node(v int32) int32 {
 // newSolver builds the all-artificial strongly feasible starting tree for g:
 // every node hangs from the root by its artificial arc, sources by v → root
 // (cost 0, flow supply) and sinks by root → v (cost bigM, flow −supply).
-func newSolver(g *Graph, bigM int64) *solver {
+func newSolver(g *Graph, bigM, safeM int64) *solver {
 	n, m := g.n, int32(len(g.src))
-	s := &solver{n: n, m: m, root: n, bigM: bigM}
+	s := &solver{n: n, m: m, root: n, bigM: bigM, safeM: safeM}
 	na := int(m) + int(n)
 	s.src = make([]int32, na)
 	s.dst = make([]int32, na)
@@ -179,6 +179,14 @@ func (s *solver) run(ctx context.Context, progress func(int64)) (Status, error) 
 		}
 		in := s.findEntering()
 		if in < 0 {
+			if s.bigM < s.safeM && s.artificialFlow() {
+				// Optimal for the modest M but still using artificial
+				// flow: only the safe M proves infeasibility. Raise it
+				// and carry on from the same tree.
+				s.setBigM(s.safeM)
+				s.computePotentials()
+				continue
+			}
 			break
 		}
 		if !s.pivot(in) {
@@ -186,12 +194,31 @@ func (s *solver) run(ctx context.Context, progress func(int64)) (Status, error) 
 		}
 		s.pivots++
 	}
-	for a := s.m; a < s.m+s.n; a++ {
-		if s.flow[a] != 0 {
-			return Infeasible, nil
-		}
+	if s.artificialFlow() {
+		return Infeasible, nil
 	}
 	return Optimal, nil
+}
+
+// artificialFlow reports whether any artificial arc carries flow.
+func (s *solver) artificialFlow() bool {
+	for _, f := range s.flow[s.m:] {
+		if f != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// setBigM makes M the cost of every artificial root → v arc. The caller
+// recomputes potentials if the tree holds such arcs.
+func (s *solver) setBigM(M int64) {
+	s.bigM = M
+	for a := s.m; a < s.m+s.n; a++ {
+		if s.src[a] == s.root {
+			s.cost[a] = M
+		}
+	}
 }
 
 // findEntering returns a graph arc whose reduced cost allows improvement,
@@ -454,10 +481,7 @@ func (s *solver) updateTree(in, uIn, vIn, uOut, join int32) {
 		dir[uIn] = dirDown
 	}
 
-	// Potentials on the smaller side.
-	if sigma == 0 {
-		return
-	}
+	// Potentials on the smaller side (sigma = ±reduced cost of in ≠ 0).
 	if 2*int64(size) <= int64(s.n)+1 {
 		for v := uIn; ; v = thread[v] {
 			pi[v] += sigma
@@ -479,8 +503,8 @@ func (s *solver) updateTree(in, uIn, vIn, uOut, join int32) {
 
 // potentialDrift bounds |pi[root]|: shifting the root side instead of the
 // moved side lets all potentials drift; they are re-centred on the root
-// when it exceeds this.
-const potentialDrift = 1 << 60
+// when it exceeds this. A variable only so tests can force re-centring.
+var potentialDrift int64 = 1 << 60
 
 // grow returns (*buf)[:n], reallocating when needed.
 func grow(buf *[]int32, n int) []int32 {
@@ -498,22 +522,16 @@ func grow(buf *[]int32, n int) []int32 {
 // degenerate in the wrong direction leaves the tree at a bound, its subtree
 // re-hung from the root by its artificial arc. It returns the number of arcs
 // so replaced.
-func (s *solver) warmStart(g *Graph, bigM int64) int {
-	m, n, root := s.m, s.n, s.root
+func (s *solver) warmStart(g *Graph, bigM, safeM int64) int {
+	m := s.m
 	s.pivots = 0
 	copy(s.capa[:m], g.capa)
 	copy(s.cost[:m], g.cost)
 	for v, b := range g.supply {
 		s.supply[s.node(int32(v))] = b
 	}
-	if bigM > s.bigM {
-		s.bigM = bigM
-		for v := range n {
-			if a := m + v; s.src[a] == root {
-				s.cost[a] = bigM
-			}
-		}
-	}
+	s.safeM = safeM
+	s.setBigM(bigM)
 	return s.repair(false)
 }
 

@@ -48,7 +48,7 @@ func (g *Graph) Solve(ctx context.Context) (Status, error) {
 	if err := ctx.Err(); err != nil {
 		return NotSolved, fmt.Errorf("mcf: solve: %w", err)
 	}
-	pos, neg, bigM, err := g.aggregates()
+	pos, neg, bigM, safeM, err := g.aggregates()
 	if err != nil {
 		return NotSolved, err
 	}
@@ -58,13 +58,13 @@ func (g *Graph) Solve(ctx context.Context) (Status, error) {
 	}
 
 	if g.s == nil || !g.warm {
-		g.s = newSolver(g, bigM)
+		g.s = newSolver(g, bigM, safeM)
 		if !g.noCrash {
 			g.s.crash()
 		}
 	} else {
 		g.stats.Warm = true
-		g.stats.Repaired = g.s.warmStart(g, bigM)
+		g.stats.Repaired = g.s.warmStart(g, bigM, safeM)
 	}
 	g.warm = true
 	st, err := g.s.run(ctx, g.progress)
@@ -83,9 +83,10 @@ func (g *Graph) Solve(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
-// aggregates returns Σ positive and Σ |negative| supply and the big-M
-// artificial cost, or ErrOverflow.
-func (g *Graph) aggregates() (pos, neg, bigM int64, err error) {
+// aggregates returns Σ positive and Σ |negative| supply, the initial
+// artificial cost bigM = min(4·(max|cost|+1), safeM) and the provably
+// sufficient one safeM = (nodes+1)·(max|cost|+1), or ErrOverflow.
+func (g *Graph) aggregates() (pos, neg, bigM, safeM int64, err error) {
 	for _, b := range g.supply {
 		if b > 0 {
 			pos += b
@@ -93,7 +94,7 @@ func (g *Graph) aggregates() (pos, neg, bigM int64, err error) {
 			neg -= b
 		}
 		if pos > aggregateLimit || neg > aggregateLimit {
-			return 0, 0, 0, fmt.Errorf("%w: total supply exceeds %d", ErrOverflow, int64(aggregateLimit))
+			return 0, 0, 0, 0, fmt.Errorf("%w: total supply exceeds %d", ErrOverflow, int64(aggregateLimit))
 		}
 	}
 	bound := max(pos, neg)
@@ -102,7 +103,7 @@ func (g *Graph) aggregates() (pos, neg, bigM int64, err error) {
 		if c != Inf {
 			bound += c
 			if bound > aggregateLimit {
-				return 0, 0, 0, fmt.Errorf("%w: total supply plus finite capacities exceeds %d (use Inf for uncapacitated arcs)", ErrOverflow, int64(aggregateLimit))
+				return 0, 0, 0, 0, fmt.Errorf("%w: total supply plus finite capacities exceeds %d (use Inf for uncapacitated arcs)", ErrOverflow, int64(aggregateLimit))
 			}
 		}
 		k := g.cost[a]
@@ -116,9 +117,10 @@ func (g *Graph) aggregates() (pos, neg, bigM int64, err error) {
 	// uses artificial flow proves infeasibility.
 	hi, lo := bits.Mul64(uint64(g.n)+1, uint64(maxCost)+1)
 	if hi != 0 || lo > bigMLimit {
-		return 0, 0, 0, fmt.Errorf("%w: big-M cost (nodes+1)·(max|cost|+1) exceeds %d", ErrOverflow, int64(bigMLimit))
+		return 0, 0, 0, 0, fmt.Errorf("%w: big-M cost (nodes+1)·(max|cost|+1) exceeds %d", ErrOverflow, int64(bigMLimit))
 	}
-	return pos, neg, int64(lo), nil
+	safeM = int64(lo)
+	return pos, neg, min(safeM, 4*(maxCost+1)), safeM, nil
 }
 
 // objective returns Σ cost·flow over the original arcs, and false on
