@@ -59,7 +59,7 @@ type solver struct {
 	succ, lastSucc    []int32 // len n+1
 	dir               []int8  // len n+1
 	pi                []int64 // len n+1
-	bigM, safeM       int64 // current artificial cost, and the provably sufficient one
+	bigM, safeM       int64   // current artificial cost, and the provably sufficient one
 	next, block       int32
 	pivots            int64
 	stem, last, pEnd  []int32 // scratch for updateTree
