@@ -305,9 +305,10 @@ func polygonContains(poly orb.Polygon, p orb.Point) bool {
 }
 
 // ringContains is the crossing-number test with an exact on-edge check.
-// The ring may be open or closed. The on-edge check orders each edge's
-// endpoints canonically, so an edge shared by two rings (in either
-// direction) classifies a point identically for both.
+// The ring may be open or closed. Both the on-edge check and the crossing
+// abscissa order each edge's endpoints canonically, so an edge shared by two
+// rings (in either direction) is computed identically for both: a point
+// near a shared edge is inside exactly one of the two, never neither.
 func ringContains(r orb.Ring, p orb.Point) (in, on bool) {
 	n := len(r)
 	if n == 0 {
@@ -319,6 +320,9 @@ func ringContains(r orb.Ring, p orb.Point) (in, on bool) {
 			return false, true
 		}
 		if (a[1] > p[1]) != (b[1] > p[1]) {
+			if a[1] > b[1] {
+				a, b = b, a // same arithmetic for an edge shared in reverse
+			}
 			x := a[0] + (p[1]-a[1])*(b[0]-a[0])/(b[1]-a[1])
 			if p[0] < x {
 				in = !in
