@@ -1,31 +1,3 @@
-// Package mcf owns catchment's exact minimum-cost-flow solver: a primal
-// network simplex on flat slices, built for the zoning engine's
-// transportation problems (tens of thousands of supply nodes, about a
-// thousand schools, close to a million arcs, integral data) and for the
-// site-selection loop that re-solves many slightly changed instances from
-// the previous optimal basis (warm start).
-//
-// The problem solved is, in equality form,
-//
-//	minimise   Σ cost(a)·x(a)
-//	subject to Σ_{a leaves v} x(a) − Σ_{a enters v} x(a) = supply(v)   for every node v
-//	           0 ≤ x(a) ≤ capacity(a)                                   for every arc a
-//
-// with int64 costs, capacities and supplies. Positive supply is a source,
-// negative supply a sink; the supplies must sum to zero. Capacity Inf means
-// uncapacitated. Because the constraint matrix is totally unimodular and the
-// data are integral, the optimal flow found is integral and exact.
-//
-// Method: the primal network simplex with an artificial root node joined to
-// every node by a big-M artificial arc (one phase), a strongly feasible
-// spanning tree with the "last blocking arc" leaving rule (Cunningham), which
-// rules out cycling, and block-search pivoting (scan √m arcs at a time, enter
-// the most negative reduced cost of the block). The spanning tree is stored
-// as parent / predecessor-arc / preorder-thread / depth arrays indexed by
-// int32 node id; arcs are parallel int32/int64 slices, never structs with
-// pointers.
-//
-// The package imports nothing but the standard library.
 package mcf
 
 import (
