@@ -6,6 +6,26 @@
 // first, what every benchmark runs on, and the built-in data set the server
 // starts with.
 //
+// The city (default: 1,000,000 pupils, ~52,000 units, 1,000 schools):
+//   - Half the pupils live in the core, a disc of street blocks whose
+//     compounds (小区) are polygons tiling the blocks; pupils there exceed
+//     the public seats nearby by ~22% (coreSeatRatio). An industrial wedge
+//     of the core and the first town have 10–40% migrant children (随迁子女),
+//     other urban and town units ~3%, villages none.
+//   - 30% live in towns on a ring outside the motorway: a dense polygon
+//     centre plus point units on the fringe, with ~12% spare seats.
+//   - 20% live in villages: point units for village groups (村民小组) with
+//     small schools and ~45% spare seats. Public zoneable seats of each
+//     stage exceed all pupils of that stage by ~4%.
+//   - Schools are 小学 (seats = 6 grades × classes × 45), 初级中学 (3 × 50)
+//     and 九年一贯制学校, sized within the 2000 / 2500 caps except a few
+//     oversized core schools, plus private, purchased-place and boarding
+//     schools; most carry staff and resource figures near the POLICY.md §C
+//     thresholds.
+//   - The river and the railway cross the core, so some units' nearest
+//     school is on the other side; streets cross them only on a few bridges
+//     and underpasses.
+//
 // The city is a pure function of Config: the same Config gives the same
 // values and byte-identical files. It is built in local metres around
 // Config.Center and converted to WGS-84 with an equirectangular projection;
@@ -32,8 +52,8 @@ const (
 	DefaultPupils = 1_000_000
 	// MinPupils is the smallest city the generator builds.
 	MinPupils = 2_000
-	// MaxPupils bounds memory use (about 1 GB at this size).
-	MaxPupils = 20_000_000
+	// MaxPupils bounds memory use (about 0.7 GB at this size).
+	MaxPupils = 5_000_000
 	// PupilsPerSchool sets the default school count: about one school per
 	// this many pupils.
 	PupilsPerSchool = 1_000
@@ -94,18 +114,21 @@ func (c Config) normalize() (Config, error) {
 	if c.Center == (orb.Point{}) {
 		c.Center = DefaultCenter
 	}
-	if !(c.Center[0] >= -180 && c.Center[0] <= 180 && c.Center[1] >= -70 && c.Center[1] <= 70) {
-		return c, fmt.Errorf("demo: centre %v is not a longitude in [-180, 180] and latitude in [-70, 70]", c.Center)
+	// The city spans up to ±0.6° around the centre; keep it on the map.
+	if !(c.Center[0] >= -179 && c.Center[0] <= 179 && c.Center[1] >= -70 && c.Center[1] <= 70) {
+		return c, fmt.Errorf("demo: centre %v is not a longitude in [-179, 179] and latitude in [-70, 70]", c.Center)
 	}
 	return c, nil
 }
 
-// City is a generated demo city. Dataset holds WGS-84 values with Schools,
-// Units, Current and Candidates filled and passes Dataset.Validate. Ids are
-// zero-padded sequence numbers (S0001, U00001, C0001) in generation order.
+// City is a generated demo city.
 type City struct {
 	// Config is the configuration with defaults filled in.
-	Config  Config
+	Config Config
+	// Dataset holds WGS-84 values with Schools, Units, Current and
+	// Candidates filled; it passes Dataset.Validate, and the files WriteDir
+	// writes read back to exactly these values. Ids are zero-padded
+	// sequence numbers (S0001, U00001, C0001) in generation order.
 	Dataset data.Dataset
 	// Boundary is the study area: one counter-clockwise ring around every
 	// unit, school and candidate site.

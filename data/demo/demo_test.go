@@ -2,10 +2,13 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -537,6 +540,14 @@ func TestPlacement(t *testing.T) {
 			for i, si := range c.sch {
 				check("school "+c.Dataset.Schools[i].ID, si.x, si.y)
 			}
+			for _, cand := range c.Dataset.Candidates {
+				x := (cand.Loc[0] - c.proj.lon0) / c.proj.kx
+				y := (cand.Loc[1] - c.proj.lat0) / c.proj.ky
+				check("candidate "+cand.ID, x, y)
+				if cand.Seats[0]+cand.Seats[1] == 0 || cand.Cost <= 0 || cand.Name == "" {
+					t.Errorf("candidate %+v: want seats, a cost and a name", cand)
+				}
+			}
 		})
 	}
 }
@@ -622,6 +633,7 @@ func TestConfigErrors(t *testing.T) {
 		{"too many schools", Config{Pupils: 5000, Schools: 1000}, "more than one per 50"},
 		{"bad centre", Config{Pupils: 5000, Center: orb.Point{200, 10}}, "centre"},
 		{"polar centre", Config{Pupils: 5000, Center: orb.Point{10, 85}}, "centre"},
+		{"antimeridian centre", Config{Pupils: 5000, Center: orb.Point{179.9, 10}}, "centre"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Generate(tc.cfg)
@@ -745,5 +757,50 @@ func BenchmarkWriteDir(b *testing.B) {
 		if err := c.WriteDir(dir); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestGenerateContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := GenerateContext(ctx, Config{Pupils: 5_000}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("GenerateContext with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestPointIndex compares the bucket index with a brute-force scan.
+func TestPointIndex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 7, 100, 1000} {
+		sch := make([]schoolInfo, n)
+		var idx []int32
+		for i := range sch {
+			// Clustered points, with duplicates, to exercise empty buckets and ties.
+			sch[i].x = math.Round(rng.NormFloat64()*3000*float64(1+i%3)) / 10 * 10
+			sch[i].y = math.Round(rng.NormFloat64()*2000) / 10 * 10
+			if i%4 != 3 {
+				idx = append(idx, int32(i))
+			}
+		}
+		if len(idx) == 0 {
+			idx = []int32{0}
+		}
+		pi := newPointIndex(sch, idx)
+		for range 500 {
+			x, y := rng.NormFloat64()*20000, rng.NormFloat64()*20000
+			want, bd := int32(-1), math.Inf(1)
+			for _, k := range idx {
+				d := (sch[k].x-x)*(sch[k].x-x) + (sch[k].y-y)*(sch[k].y-y)
+				if d < bd {
+					want, bd = k, d
+				}
+			}
+			if got := pi.nearest(x, y); got != want {
+				t.Fatalf("n=%d: nearest(%v, %v) = %d, want %d", n, x, y, got, want)
+			}
+		}
+	}
+	if got := newPointIndex(nil, nil).nearest(0, 0); got != -1 {
+		t.Errorf("empty index: nearest = %d, want -1", got)
 	}
 }

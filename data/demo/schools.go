@@ -37,29 +37,98 @@ func (si *schoolInfo) zoneable(st data.Stage) bool {
 
 // nearest finds each unit's nearest zoneable school per stage, ignoring
 // seats: today's zoning as a planner draws it by hand, and the demand each
-// school was built for.
+// school was built for. Ties go to the lower school index.
 func (gen *generator) nearest() {
 	c := gen.c
 	for st := range data.NumStages {
-		var xs, ys []float64
 		var idx []int32
 		for i := range c.sch {
 			if c.sch[i].zoneable(data.Stage(st)) {
-				xs = append(xs, c.sch[i].x)
-				ys = append(ys, c.sch[i].y)
 				idx = append(idx, int32(i))
 			}
 		}
+		pi := newPointIndex(c.sch, idx)
 		for ui := range c.units {
 			u := &c.units[ui]
-			best, bd := int32(-1), math.Inf(1)
-			for k := range xs {
-				dx, dy := xs[k]-u.x, ys[k]-u.y
-				if d := dx*dx + dy*dy; d < bd {
-					best, bd = idx[k], d
+			u.nearest[st] = pi.nearest(u.x, u.y)
+		}
+	}
+}
+
+// pointIndex is a uniform bucket grid over school locations for nearest
+// queries.
+type pointIndex struct {
+	sch          []schoolInfo
+	x0, y0, size float64
+	nx, ny       int
+	cells        [][]int32
+}
+
+func newPointIndex(sch []schoolInfo, idx []int32) *pointIndex {
+	p := &pointIndex{sch: sch}
+	if len(idx) == 0 {
+		return p
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, i := range idx {
+		minX, maxX = min(minX, sch[i].x), max(maxX, sch[i].x)
+		minY, maxY = min(minY, sch[i].y), max(maxY, sch[i].y)
+	}
+	// About two schools per bucket.
+	p.size = max(100, math.Sqrt((maxX-minX+1)*(maxY-minY+1)/float64(len(idx))*2))
+	p.x0, p.y0 = minX, minY
+	p.nx = int((maxX-minX)/p.size) + 1
+	p.ny = int((maxY-minY)/p.size) + 1
+	p.cells = make([][]int32, p.nx*p.ny)
+	for _, i := range idx {
+		cx, cy := p.cell(sch[i].x, sch[i].y)
+		p.cells[cy*p.nx+cx] = append(p.cells[cy*p.nx+cx], i)
+	}
+	return p
+}
+
+func (p *pointIndex) cell(x, y float64) (int, int) {
+	cx := min(max(int((x-p.x0)/p.size), 0), p.nx-1)
+	cy := min(max(int((y-p.y0)/p.size), 0), p.ny-1)
+	return cx, cy
+}
+
+// nearest returns the indexed school nearest to (x, y), -1 if none.
+func (p *pointIndex) nearest(x, y float64) int32 {
+	if p.nx == 0 {
+		return -1
+	}
+	cx, cy := p.cell(x, y)
+	best, bd := int32(-1), math.Inf(1)
+	for r := 0; ; r++ {
+		// Rings 0..r-1 are done: every point outside them is at least
+		// reach away.
+		if best >= 0 {
+			reach := math.Min(math.Min(x-(p.x0+float64(cx-r+1)*p.size), p.x0+float64(cx+r)*p.size-x),
+				math.Min(y-(p.y0+float64(cy-r+1)*p.size), p.y0+float64(cy+r)*p.size-y))
+			if reach*reach >= bd {
+				return best
+			}
+		}
+		if cx-r < 0 && cy-r < 0 && cx+r >= p.nx && cy+r >= p.ny {
+			return best // the whole grid is done
+		}
+		for j := cy - r; j <= cy+r; j++ {
+			if j < 0 || j >= p.ny {
+				continue
+			}
+			for i := cx - r; i <= cx+r; i++ {
+				if i < 0 || i >= p.nx || (j != cy-r && j != cy+r && i != cx-r && i != cx+r) {
+					continue
+				}
+				for _, k := range p.cells[j*p.nx+i] {
+					dx, dy := p.sch[k].x-x, p.sch[k].y-y
+					d := dx*dx + dy*dy
+					if d < bd || (d == bd && k < best) {
+						best, bd = k, d
+					}
 				}
 			}
-			u.nearest[st] = best
 		}
 	}
 }
@@ -245,7 +314,7 @@ func (gen *generator) resources() {
 		if rng.Float64() < 0.1 {
 			continue // figures not reported
 		}
-		school := 0.08 + 0.1*rng.NormFloat64()
+		school := 0.14 + 0.1*rng.NormFloat64()
 		for r := range data.NumResources {
 			shift := 0.0
 			switch {

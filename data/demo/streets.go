@@ -57,6 +57,8 @@ type Way struct {
 	// Bridge marks a way carried over the river, the railway or the
 	// motorway (bridge=yes, layer=1).
 	Bridge bool
+	// Tunnel marks an underpass beneath the railway (tunnel=yes, layer=-1).
+	Tunnel bool
 	// Name is the street, river or railway name ("" for none).
 	Name string
 	// first and n locate the way's node indices in Streets.refs.
@@ -68,7 +70,7 @@ type Way struct {
 //
 // Invariants: walkable ways meet only at shared nodes; no walkable way
 // crosses the river, the railway or the motorway ring except on a way with
-// Bridge set; the river, railway and motorway share no node with a walkable
+// Bridge (or, under the railway, Tunnel) set; the river, railway and motorway share no node with a walkable
 // way (the motorway links do, at interchanges); every point unit and village
 // school has a street node at its location joined to the grid; every way has
 // at least two nodes.
@@ -112,7 +114,7 @@ type streetBuilder struct {
 	// The way being built.
 	cur     []int32
 	curKind WayKind
-	curBr   bool
+	curLvl  int8 // 1 bridge, -1 tunnel, 0 at grade
 	curName string
 }
 
@@ -282,10 +284,10 @@ func (sb *streetBuilder) vertexNode(a, b int) int32 {
 func (sb *streetBuilder) flush() {
 	if len(sb.cur) >= 2 {
 		s := sb.s
-		s.Ways = append(s.Ways, Way{Kind: sb.curKind, Bridge: sb.curBr, Name: sb.curName,
-			first: int32(len(s.refs)), n: int32(len(sb.cur))})
+		s.Ways = append(s.Ways, Way{Kind: sb.curKind, Bridge: sb.curLvl > 0, Tunnel: sb.curLvl < 0,
+			Name: sb.curName, first: int32(len(s.refs)), n: int32(len(sb.cur))})
 		s.refs = append(s.refs, sb.cur...)
-		if sb.curBr && sb.curKind.Walkable() {
+		if sb.curLvl != 0 && sb.curKind.Walkable() {
 			s.bridges++
 		}
 	}
@@ -293,15 +295,16 @@ func (sb *streetBuilder) flush() {
 }
 
 // extend adds nodes to the current way, starting a new one when the kind,
-// bridge flag or name changes or the way is long. from is the first node of
-// the segment (already the last node of the current way if it continues).
-func (sb *streetBuilder) extend(kind WayKind, bridge bool, name string, from int32, nodes ...int32) {
-	if len(sb.cur) > 0 && (sb.curKind != kind || sb.curBr != bridge || sb.curName != name ||
+// level (bridge, tunnel) or name changes or the way is long. from is the
+// first node of the segment (already the last node of the current way if it
+// continues).
+func (sb *streetBuilder) extend(kind WayKind, lvl int8, name string, from int32, nodes ...int32) {
+	if len(sb.cur) > 0 && (sb.curKind != kind || sb.curLvl != lvl || sb.curName != name ||
 		sb.cur[len(sb.cur)-1] != from || len(sb.cur) >= maxWayNodes) {
 		sb.flush()
 	}
 	if len(sb.cur) == 0 {
-		sb.curKind, sb.curBr, sb.curName = kind, bridge, name
+		sb.curKind, sb.curLvl, sb.curName = kind, lvl, name
 		sb.cur = append(sb.cur, from)
 	}
 	sb.cur = append(sb.cur, nodes...)
@@ -360,7 +363,7 @@ func (sb *streetBuilder) line(vertical bool, li int) {
 			sb.flush()
 			p++
 		case open:
-			sb.segment(vert, p, kind, false, name)
+			sb.segment(vert, p, kind, 0, name)
 			p++
 		case blocked:
 			// Find the end of the blocked run.
@@ -378,8 +381,13 @@ func (sb *streetBuilder) line(vertical bool, li int) {
 			mask := g.vside[k1] ^ g.vside[k2]
 			switch {
 			case endsOK && mask != 0 && q-p <= 10 && bridgeable(idx, mask):
+				// The axes pass under the railway; everything else goes over.
+				lvl := int8(1)
+				if bi, _ := blockIndex(idx); bi == 0 && mask == 1<<rail {
+					lvl = -1
+				}
 				for r := p; r < q; r++ {
-					sb.segment(vert, r, kind, true, name)
+					sb.segment(vert, r, kind, lvl, name)
 				}
 				sb.flush()
 			default:
@@ -395,7 +403,7 @@ func (sb *streetBuilder) line(vertical bool, li int) {
 }
 
 // segment adds grid segment p→p+1 of a line (with its midpoint node).
-func (sb *streetBuilder) segment(vert func(int) (int, int), p int, kind WayKind, bridge bool, name string) {
+func (sb *streetBuilder) segment(vert func(int) (int, int), p int, kind WayKind, lvl int8, name string) {
 	a1, b1 := vert(p)
 	a2, b2 := vert(p + 1)
 	n1 := sb.vertexNode(a1, b1)
@@ -411,19 +419,12 @@ func (sb *streetBuilder) segment(vert func(int) (int, int), p int, kind WayKind,
 		sb.vmask[sb.g.vidx(a1, b1)] |= 1
 		sb.vmask[sb.g.vidx(a2, b2)] |= 1
 	}
-	if bridge {
-		// Bridges are their own ways (bridge=yes, layer=1).
-		if len(sb.cur) > 0 && !sb.curBr {
-			sb.flush()
-		}
-	} else if sb.curBr {
-		sb.flush()
-	}
 	nm := name
 	if kind < Tertiary {
 		nm = ""
 	}
-	sb.extend(kind, bridge, nm, n1, mid, n2)
+	// Bridges and tunnels are their own ways: extend splits on the level.
+	sb.extend(kind, lvl, nm, n1, mid, n2)
 }
 
 // path adds a way from node `from` to the point (x, y) through
@@ -432,7 +433,7 @@ func (sb *streetBuilder) path(kind WayKind, from int32, x, y float64) int32 {
 	fx, fy := sb.s.xs[from], sb.s.ys[from]
 	steps := max(1, int(math.Ceil(math.Hypot(x-fx, y-fy)/30)))
 	sb.flush()
-	sb.curKind, sb.curBr, sb.curName = kind, false, ""
+	sb.curKind, sb.curLvl, sb.curName = kind, 0, ""
 	sb.cur = append(sb.cur, from)
 	var end int32
 	for k := 1; k <= steps; k++ {
@@ -569,7 +570,7 @@ func (sb *streetBuilder) connect() {
 		}
 		sb.flush()
 		for r := cr.from; r < cr.to; r++ {
-			sb.segment(vert, r, cr.kind, true, cr.name)
+			sb.segment(vert, r, cr.kind, 1, cr.name)
 		}
 		sb.flush()
 		sb.s.restored++
@@ -654,11 +655,11 @@ func (sb *streetBuilder) barrierLine(bk barrierKind, ts []float64) {
 				bridge = true
 			}
 		}
-		if kind == Motorway || kind == Rail {
-			sb.extend(kind, bridge, name, prev, nd)
-		} else {
-			sb.extend(kind, false, name, prev, nd)
+		lvl := int8(0)
+		if bridge && (kind == Motorway || kind == Rail) {
+			lvl = 1
 		}
+		sb.extend(kind, lvl, name, prev, nd)
 		prev = nd
 	}
 	sb.flush()
@@ -756,7 +757,7 @@ func (sb *streetBuilder) pathBetween(kind WayKind, from, to int32) {
 	x, y := sb.s.xs[to], sb.s.ys[to]
 	steps := max(1, int(math.Ceil(math.Hypot(x-fx, y-fy)/30)))
 	sb.flush()
-	sb.curKind, sb.curBr, sb.curName = kind, false, ""
+	sb.curKind, sb.curLvl, sb.curName = kind, 0, ""
 	sb.cur = append(sb.cur, from)
 	for k := 1; k < steps; k++ {
 		t := float64(k) / float64(steps)
@@ -840,6 +841,10 @@ func (s *Streets) WriteOSM(w io.Writer) error {
 		if wy.Bridge {
 			tag("bridge", "yes")
 			tag("layer", "1")
+		}
+		if wy.Tunnel {
+			tag("tunnel", "yes")
+			tag("layer", "-1")
 		}
 		if wy.Name != "" {
 			tag("name", wy.Name)

@@ -30,7 +30,7 @@ func TestStreetsOSM(t *testing.T) {
 	defer sc.Close()
 	nodes := map[osm.NodeID]bool{}
 	tags := map[string]int{}
-	var nWays, crossings, bridges int
+	var nWays, crossings, bridges, tunnels int
 	for sc.Scan() {
 		switch o := sc.Object().(type) {
 		case *osm.Node:
@@ -60,6 +60,12 @@ func TestStreetsOSM(t *testing.T) {
 					tags[k+"="+v]++
 				}
 			}
+			if o.Tags.Find("tunnel") == "yes" {
+				tunnels++
+				if o.Tags.Find("layer") != "-1" {
+					t.Errorf("tunnel way %d without layer=-1", o.ID)
+				}
+			}
 			if o.Tags.Find("bridge") == "yes" {
 				bridges++
 				if o.Tags.Find("layer") != "1" {
@@ -83,8 +89,8 @@ func TestStreetsOSM(t *testing.T) {
 			t.Errorf("no way tagged %s", want)
 		}
 	}
-	if crossings == 0 || bridges == 0 {
-		t.Errorf("%d crossing nodes, %d bridges: want some of each", crossings, bridges)
+	if crossings == 0 || bridges == 0 || tunnels == 0 {
+		t.Errorf("%d crossing nodes, %d bridges, %d underpasses: want some of each", crossings, bridges, tunnels)
 	}
 }
 
@@ -104,14 +110,14 @@ func TestStreetsBarriers(t *testing.T) {
 				crossed := uint8(0)
 				for k, nd := range ns {
 					x, y := s.xs[nd], s.ys[nd]
-					if !w.Bridge && lay.clearance(x, y) < 0 {
+					if !w.Bridge && !w.Tunnel && lay.clearance(x, y) < 0 {
 						t.Fatalf("way %d (%s) node %d inside a corridor", i, w.Kind, nd)
 					}
 					if k > 0 {
 						crossed |= lay.sides(x, y) ^ lay.sides(s.xs[ns[k-1]], s.ys[ns[k-1]])
 					}
 				}
-				if crossed != 0 && !w.Bridge {
+				if crossed != 0 && !w.Bridge && !w.Tunnel {
 					t.Fatalf("way %d (%s) crosses barriers %b without a bridge", i, w.Kind, crossed)
 				}
 				for b := range numBarriers {
