@@ -259,3 +259,34 @@ func FuzzParseCBCSolution(f *testing.F) {
 		}
 	})
 }
+
+var cityCBC = flag.Bool("city-cbc", false, "also compare the 200k-arc city instance with CBC (slow)")
+
+// TestCityCertificate solves the 200k-arc city benchmark instance and checks
+// its primal-dual certificate; with -city-cbc it also compares the optimum
+// with CBC's.
+func TestCityCertificate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("city-sized instance skipped in -short mode")
+	}
+	in := cityInstance(12500, 250, 16, 2)
+	g := in.graph()
+	st, err := g.Solve(context.Background())
+	if err != nil || st != Optimal {
+		t.Fatalf("Solve: %v, %v", st, err)
+	}
+	if err := checkCertificate(in, g); err != nil {
+		t.Fatal(err)
+	}
+	if !*cityCBC {
+		return
+	}
+	if _, err := os.Stat(cbcPath); err != nil {
+		t.Skipf("CBC not installed at %s: %v", cbcPath, err)
+	}
+	res := runCBC(t, t.TempDir(), "city", g)
+	if res.status != "Optimal" || math.Abs(res.obj-float64(g.TotalCost())) > 1e-6*math.Abs(float64(g.TotalCost())) {
+		t.Fatalf("mcf %d, CBC %s %.3f", g.TotalCost(), res.status, res.obj)
+	}
+	t.Logf("city: mcf %d = CBC %.0f", g.TotalCost(), res.obj)
+}

@@ -94,7 +94,7 @@ type Stats struct {
 	// bound flips).
 	Pivots int64
 	// Warm is true when the solve started from the previous spanning tree
-	// instead of the all-artificial tree.
+	// instead of a cold crash basis.
 	Warm bool
 	// Repaired is the number of tree arcs a warm start had to replace by
 	// artificial arcs because the changed data made their flow infeasible.
@@ -235,8 +235,8 @@ func (g *Graph) Arc(arc int32) (from, to int32, capacity, cost int64, ok bool) {
 // every few thousand pivots with the number of pivots so far. nil removes it.
 func (g *Graph) SetProgress(fn func(pivots int64)) { g.progress = fn }
 
-// ResetWarmStart makes the next Solve start cold, from the all-artificial
-// spanning tree.
+// ResetWarmStart makes the next Solve start cold (from a fresh crash basis,
+// see the package documentation) instead of from the last spanning tree.
 func (g *Graph) ResetWarmStart() { g.warm = false }
 
 // Status returns the outcome of the last Solve (NotSolved before any).

@@ -21,10 +21,12 @@ const bigMLimit = math.MaxInt64 / 8
 //     integral flow and matching duals.
 //   - Infeasible: Σ supply ≠ 0, or no flow meets every supply within the
 //     capacities.
-//   - Unbounded: some cycle of uncapacitated arcs has negative cost.
+//   - Unbounded: some cycle of uncapacitated arcs has negative cost. (An
+//     instance that is both infeasible and has such a cycle may get either
+//     answer.)
 //
 // The first Solve, and any Solve after AddArc or ResetWarmStart, starts cold
-// from the all-artificial spanning tree. Later solves start from the last
+// (from the shortest-path crash basis described in the package doc). Later solves start from the last
 // spanning tree (SetCapacity, SetCost and SetSupply keep it), repairing tree
 // arcs whose flow the new data made infeasible; warm and cold solves reach
 // the same optimal cost.
