@@ -95,7 +95,10 @@ func (nw *Network) Nearest(ctx context.Context, origins, dests []orb.Point, k in
 // It runs one k-label multi-source Dijkstra from all destinations at once:
 // every node keeps up to k labels from distinct destinations, settled in
 // global cost order, so a node's labels are its k nearest destinations.
-// Memory is O(nodes × min(k, len(dests))). An origin's row merges the labels
+// Memory is O(nodes × min(k, len(dests))). When more than 255 destinations
+// are wanted per origin it runs one bounded Dijkstra per destination on
+// Options.Workers goroutines instead (memory O(nodes) per worker plus the
+// origins × destinations result). An origin's row merges the labels
 // of the two ends of its snapped edge (and destinations snapped to the same
 // edge); Beyond[i] is the smaller of the next unlisted candidate and, per
 // end, its k-th label (or MaxWalkMeters when it has fewer than k), plus the
@@ -129,7 +132,14 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 		}
 	}
 
-	lab, err := nw.kLabel(ctx, dsnap, dok, kk)
+	var lab *labels
+	var matrix *perDest
+	var err error
+	if kk > maxLabels {
+		matrix, err = nw.allDest(ctx, osnap, ook, dsnap, dok)
+	} else {
+		lab, err = nw.kLabel(ctx, dsnap, dok, kk)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +174,11 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 					continue
 				}
 				var beyond float64
-				cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onEdge, cand[:0])
+				if matrix != nil {
+					cand, beyond = nw.rowAll(matrix, i, len(dests), kk, osnap[i], cand[:0])
+				} else {
+					cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onEdge, cand[:0])
+				}
 				if !compHas[g.comp[g.edgeU[osnap[i].Edge]]] {
 					beyond = math.Inf(1)
 				}
@@ -249,8 +263,8 @@ type labels struct {
 func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) (*labels, error) {
 	g := nw.g
 	n := g.NumNodes()
-	if k > 255 {
-		return nil, fmt.Errorf("roads: nearest: k = %d exceeds 255 labels per node", k)
+	if k > maxLabels {
+		return nil, fmt.Errorf("roads: nearest: k = %d exceeds %d labels per node", k, maxLabels)
 	}
 	l := &labels{k: k, count: make([]uint8, n), settled: make([]uint8, n),
 		src: make([]int32, n*k), cost: make([]float64, n*k), cr: make([]uint16, n*k)}
@@ -406,7 +420,12 @@ func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onEdge map[int32]
 		d := dsnap[j]
 		add(j, o.Off+math.Abs(o.T-d.T)*float64(g.edgeLen[o.Edge])+d.Off, 0)
 	}
-	// Only candidates not above the bound are known exactly.
+	return finishRow(out, k, bound)
+}
+
+// finishRow keeps the candidates known exactly (cost ≤ bound), sorts them
+// by cost then destination, truncates to k and returns the row's Beyond.
+func finishRow(out []cand, k int, bound float64) ([]cand, float64) {
 	keep := out[:0]
 	for _, c := range out {
 		if c.cost <= bound {

@@ -391,23 +391,26 @@ func randomPoints(rng *rand.Rand, k int) []orb.Point {
 // Beyond bounds every unlisted destination.
 func TestNearestBruteForce(t *testing.T) {
 	for _, tc := range []struct {
-		k       int
+		k, nd   int
 		maxWalk float64
 		penalty float64
 	}{
-		{1, math.Inf(1), 0},
-		{3, math.Inf(1), 0},
-		{8, 700, 0},
-		{4, 1200, 150},
-		{40, math.Inf(1), 0},
-		{60, 900, 40},
-		{0, math.Inf(1), 0},
+		{1, 40, math.Inf(1), 0},
+		{3, 40, math.Inf(1), 0},
+		{8, 40, 700, 0},
+		{4, 40, 1200, 150},
+		{40, 40, math.Inf(1), 0},
+		{60, 40, 900, 40},
+		{0, 40, math.Inf(1), 0},
+		// Above maxLabels: one Dijkstra per destination.
+		{300, 300, math.Inf(1), 0},
+		{260, 300, 800, 60},
 	} {
-		t.Run(fmt.Sprintf("k=%d/walk=%g/pen=%g", tc.k, tc.maxWalk, tc.penalty), func(t *testing.T) {
+		t.Run(fmt.Sprintf("k=%d/n=%d/walk=%g/pen=%g", tc.k, tc.nd, tc.maxWalk, tc.penalty), func(t *testing.T) {
 			m, rng := randomTown(t, uint64(tc.k+7))
 			nw := m.network(t, Options{MaxWalkMeters: tc.maxWalk, MajorCrossingPenaltyMeters: tc.penalty, MaxSnapMeters: 60})
-			origins := randomPoints(rng, 80)
-			dests := randomPoints(rng, 40)
+			origins := randomPoints(rng, min(80, 8000/tc.nd))
+			dests := randomPoints(rng, tc.nd)
 			dests = append(dests, dests[3]) // two schools at one spot
 			res := checkNearest(t, nw, origins, dests, tc.k)
 			// Crossing counts agree with the single-pair route.
