@@ -192,7 +192,7 @@ func TestOverflowGuards(t *testing.T) {
 // TestCancel checks that a cancelled context stops Solve with NotSolved and
 // that a later Solve resumes to the right answer.
 func TestCancel(t *testing.T) {
-	in := genInstance(genTransport, 3000, 1)
+	in := genInstance(genTransport, 2000, 1)
 	g := in.graph()
 	g.noCrash = true // the all-artificial start needs well over checkEvery pivots here
 	ctx, cancel := context.WithCancel(context.Background())

@@ -170,11 +170,11 @@ func (s *solver) setBlock() {
 func (s *solver) run(ctx context.Context, progress func(int64)) (Status, error) {
 	for {
 		if s.pivots&(checkEvery-1) == 0 && s.pivots > 0 {
-			if err := ctx.Err(); err != nil {
-				return NotSolved, err
-			}
 			if progress != nil {
 				progress(s.pivots)
+			}
+			if err := ctx.Err(); err != nil {
+				return NotSolved, err
 			}
 		}
 		in := s.findEntering()
