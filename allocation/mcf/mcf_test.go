@@ -375,3 +375,44 @@ func TestPotentialRecentring(t *testing.T) {
 		checkAgainstReference(t, genInstance(genGeneral, 60, seed))
 	}
 }
+
+// TestAccessors covers the small read-only API and ResetWarmStart.
+func TestAccessors(t *testing.T) {
+	g := NewGraph(3, 2)
+	a := g.AddArc(0, 1, 5, 2)
+	b := g.AddArc(1, 2, Inf, 3)
+	g.SetSupply(0, 4)
+	g.SetSupply(2, -4)
+	if g.NumNodes() != 3 || g.NumArcs() != 2 || g.Supply(0) != 4 || g.Supply(9) != 0 {
+		t.Fatalf("counts/supply: %d %d %d", g.NumNodes(), g.NumArcs(), g.Supply(0))
+	}
+	if from, to, c, k, ok := g.Arc(b); !ok || from != 1 || to != 2 || c != Inf || k != 3 {
+		t.Fatalf("Arc(%d) = %d %d %d %d %v", b, from, to, c, k, ok)
+	}
+	if _, _, _, _, ok := g.Arc(7); ok {
+		t.Fatal("Arc(7) ok on a 2-arc graph")
+	}
+	if g.Status() != NotSolved || g.Flow(a) != 0 {
+		t.Fatal("state before Solve")
+	}
+	for i, wantWarm := range []bool{false, true, false} {
+		if i == 2 {
+			g.ResetWarmStart()
+		}
+		st, err := g.Solve(context.Background())
+		if err != nil || st != Optimal || g.Status() != Optimal || g.TotalCost() != 20 {
+			t.Fatalf("solve %d: %v %v %v %d", i, st, err, g.Status(), g.TotalCost())
+		}
+		if g.Stats().Warm != wantWarm {
+			t.Fatalf("solve %d: warm %v, want %v", i, g.Stats().Warm, wantWarm)
+		}
+		if i == 1 && g.Stats().Pivots != 0 {
+			t.Fatalf("unchanged re-solve took %d pivots", g.Stats().Pivots)
+		}
+	}
+	for st, want := range map[Status]string{NotSolved: "not solved", Optimal: "optimal", Infeasible: "infeasible", Unbounded: "unbounded", Status(9): "status(9)"} {
+		if st.String() != want {
+			t.Errorf("%d.String() = %q, want %q", st, st.String(), want)
+		}
+	}
+}
