@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"catchment/data"
 )
@@ -193,6 +194,13 @@ func TestReadersAcceptOutput(t *testing.T) {
 		i, ok := idx[h.UnitID]
 		if !ok {
 			return fmt.Errorf("household with unknown unit %q", h.UnitID)
+		}
+		u := &c.Dataset.Units[i]
+		if poly, ok := u.Geom.(orb.Polygon); ok && !planar.PolygonContains(poly, h.Loc) {
+			return fmt.Errorf("household at %v outside its unit %s", h.Loc, u.ID)
+		}
+		if u.Geom == nil && math.Hypot((h.Loc[0]-u.Loc[0])*c.proj.ky/c.proj.kx, h.Loc[1]-u.Loc[1])/c.proj.ky > 41 {
+			return fmt.Errorf("household at %v more than 40 m from its point unit %s", h.Loc, u.ID)
 		}
 		sum[i][0] += h.Primary
 		sum[i][1] += h.Junior

@@ -51,3 +51,24 @@ func ExampleCity_WriteDir() {
 	fmt.Println(len(schools) == len(city.Dataset.Schools))
 	// Output: true
 }
+
+// The street network comes as OSM-shaped nodes and ways; WriteOSM streams
+// it as streets.osm.
+func ExampleStreets() {
+	city, err := demo.Generate(demo.Config{Pupils: 5_000, Seed: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := city.Streets
+	var walkable, bridges int
+	for i, w := range s.Ways {
+		if w.Kind.Walkable() {
+			walkable++
+		}
+		if w.Bridge && len(s.WayNodes(i)) >= 2 {
+			bridges++
+		}
+	}
+	fmt.Println(len(s.Nodes) > city.Config.Pupils, walkable > 0, bridges > 0)
+	// Output: true true true
+}

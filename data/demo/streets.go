@@ -80,8 +80,11 @@ type Streets struct {
 	// Crossing marks highway=crossing nodes: where a footway meets a
 	// primary or trunk road.
 	Crossing []bool
-	Ways     []Way
-	refs     []int32
+	// Ways are the streets (split at class, bridge and name changes and
+	// every maxWayNodes nodes), the spur lanes to point units, the river, its
+	// water area, the railway and the motorway with its links.
+	Ways []Way
+	refs []int32
 
 	// Local-metre positions and the node of each point unit, for tests.
 	xs, ys    []float64
