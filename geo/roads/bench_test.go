@@ -53,27 +53,24 @@ func gridGraph(w, h int, spacing float64) *Graph {
 	return g
 }
 
-// BenchmarkNearestGrid is the city-scale target: a 1000×1000 grid (1 M
-// nodes, 50 m blocks, 50 km square), 1,000 schools, 50,000 units, k = 16.
-// Run with -benchtime=1x; it needs about 1 GB of memory.
-func BenchmarkNearestGrid(b *testing.B) {
-	if testing.Short() {
-		b.Skip("city-scale benchmark skipped in -short mode")
-	}
-	g := gridGraph(1000, 1000, 50)
+// benchGrid runs Nearest with k = 16 on a side×side grid of 50 m blocks with
+// one school per 1,000 nodes and one unit per 20 nodes.
+func benchGrid(b *testing.B, side int) {
+	g := gridGraph(side, side, 50)
 	nw, err := NewNetwork(g, Options{MajorCrossingPenaltyMeters: 30})
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 1))
+	extent := float64(side-1) * 50
 	rnd := func(k int) []orb.Point {
 		out := make([]orb.Point, k)
 		for i := range out {
-			out[i] = pt(rng.Float64()*49950, rng.Float64()*49950)
+			out[i] = pt(rng.Float64()*extent, rng.Float64()*extent)
 		}
 		return out
 	}
-	units, schools := rnd(50000), rnd(1000)
+	units, schools := rnd(side*side/20), rnd(side*side/1000)
 	b.ResetTimer()
 	for b.Loop() {
 		c, err := nw.Nearest(context.Background(), units, schools, 16)
@@ -84,6 +81,19 @@ func BenchmarkNearestGrid(b *testing.B) {
 			b.Fatalf("%d rows, %d candidates", c.Len(), len(c.Dest))
 		}
 	}
+}
+
+// BenchmarkNearestGridSmall is a 90,000-node version for quick comparisons.
+func BenchmarkNearestGridSmall(b *testing.B) { benchGrid(b, 300) }
+
+// BenchmarkNearestGrid is the city-scale target: a 1000×1000 grid (1 M
+// nodes, 50 m blocks, 50 km square), 1,000 schools, 50,000 units, k = 16.
+// Run with -benchtime=1x; it needs about 1 GB of memory.
+func BenchmarkNearestGrid(b *testing.B) {
+	if testing.Short() {
+		b.Skip("city-scale benchmark skipped in -short mode")
+	}
+	benchGrid(b, 1000)
 }
 
 // BenchmarkImportAndorra measures import speed on the real extract.
