@@ -108,8 +108,8 @@ func (c Config) normalize() (Config, error) {
 	if c.Schools < 0 {
 		return c, fmt.Errorf("demo: negative school count %d", c.Schools)
 	}
-	if c.Schools > c.Pupils/50 {
-		return c, fmt.Errorf("demo: %d schools for %d pupils is more than one per 50 pupils", c.Schools, c.Pupils)
+	if c.Schools > c.Pupils/100 {
+		return c, fmt.Errorf("demo: %d schools for %d pupils is more than one per 100 pupils", c.Schools, c.Pupils)
 	}
 	if c.Center == (orb.Point{}) {
 		c.Center = DefaultCenter
@@ -265,7 +265,8 @@ func (gen *generator) run() error {
 	if err := gen.ctx.Err(); err != nil {
 		return err
 	}
-	plan, err := gen.planSchools(nTowns)
+	gen.placeVillages(ruralP)
+	plan, err := gen.planSchools(nTowns, len(gen.villages))
 	if err != nil {
 		return err
 	}
@@ -275,7 +276,7 @@ func (gen *generator) run() error {
 	}
 	gen.compounds()
 	gen.fringes()
-	gen.villagesAndGroups(ruralP)
+	gen.villageGroups(ruralP)
 	if err := gen.placeRuralSchools(plan); err != nil {
 		return err
 	}
@@ -397,7 +398,7 @@ func splitKinds(n int, fj, fn float64) [3]int {
 	return [3]int{np, nj, nn}
 }
 
-func (gen *generator) planSchools(nTowns int) (schoolPlan, error) {
+func (gen *generator) planSchools(nTowns, nVillages int) (schoolPlan, error) {
 	cfg := gen.cfg
 	minSchools := nTowns + 2
 	n := cfg.Schools
@@ -437,6 +438,21 @@ func (gen *generator) planSchools(nTowns int) (schoolPlan, error) {
 			nTown--
 		}
 		nRural++
+	}
+	// At most one school per village: more schools go to the core and towns.
+	if excess := nRural + pl.boarding - nVillages; excess > 0 {
+		take := min(excess, pl.boarding)
+		pl.boarding -= take
+		excess -= take
+		take = min(excess, nRural-1)
+		nRural -= take
+		excess -= take
+		if excess > 0 {
+			return schoolPlan{}, fmt.Errorf("demo: the city has only %d villages for its rural schools; use more pupils", nVillages)
+		}
+		toCore := take * 45 / 100
+		nCore += toCore
+		nTown += take - toCore
 	}
 	pl.core = splitKinds(nCore, 0.27, 0.08)
 	w := make([]float64, nTowns)
@@ -649,7 +665,11 @@ func (gen *generator) placeDenseSchools(pl schoolPlan) error {
 			// An industrial-wedge site may not exist in a tiny city: retry unrestricted.
 			sites, err = gen.pickSites(cands, len(infos), nil)
 			if err != nil {
-				return fmt.Errorf("region %d: %w", reg, err)
+				where := "core"
+				if reg >= regionTown {
+					where = "town " + lay.towns[reg-regionTown].name
+				}
+				return fmt.Errorf("%s: %w", where, err)
 			}
 		}
 		for k := range infos {
@@ -834,9 +854,9 @@ func (gen *generator) fringes() {
 	}
 }
 
-// villagesAndGroups places villages on a jittered lattice over the rural
-// area, each with a handful of group units around its centre.
-func (gen *generator) villagesAndGroups(ruralP int) {
+// placeVillages places village centres on a jittered lattice over the
+// rural area.
+func (gen *generator) placeVillages(ruralP int) {
 	lay, rng := gen.c.lay, gen.rng
 	nV := max(2, int(math.Round(float64(ruralP)/120)))
 	// Rural area: the boundary disc minus the ring disc and town footprints.
@@ -860,6 +880,12 @@ func (gen *generator) villagesAndGroups(ruralP int) {
 		}
 	}
 	gen.villages = vs
+}
+
+// villageGroups gives every village a handful of group units (村民小组)
+// around its centre.
+func (gen *generator) villageGroups(ruralP int) {
+	vs, rng := gen.villages, gen.rng
 	if len(vs) == 0 {
 		return
 	}

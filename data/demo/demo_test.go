@@ -638,7 +638,7 @@ func TestConfigErrors(t *testing.T) {
 		{"negative pupils", Config{Pupils: -5}, "outside"},
 		{"negative schools", Config{Pupils: 5000, Schools: -1}, "negative"},
 		{"too few schools", Config{Pupils: 20_000, Schools: 2}, "too few"},
-		{"too many schools", Config{Pupils: 5000, Schools: 1000}, "more than one per 50"},
+		{"too many schools", Config{Pupils: 5000, Schools: 51}, "more than one per 100"},
 		{"bad centre", Config{Pupils: 5000, Center: orb.Point{200, 10}}, "centre"},
 		{"polar centre", Config{Pupils: 5000, Center: orb.Point{10, 85}}, "centre"},
 		{"antimeridian centre", Config{Pupils: 5000, Center: orb.Point{179.9, 10}}, "centre"},
