@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"catchment/data"
 	"catchment/data/demo"
 )
 
@@ -60,5 +61,21 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 		"street_nodes", nodes, "seconds", time.Since(start).Seconds())
 	fmt.Fprintf(env.stdout, "demo city in %s: %d schools, %d units, %d candidate sites, %d street nodes\n",
 		*out, len(d.Schools), len(d.Units), len(d.Candidates), nodes)
+	var nPupils, seats [data.NumStages]int
+	for i := range d.Units {
+		for st := range data.NumStages {
+			nPupils[st] += d.Units[i].Pupils[st]
+		}
+	}
+	for i := range d.Schools {
+		for _, st := range data.Stages {
+			if d.Schools[i].Zoneable(st) {
+				seats[st] += d.Schools[i].Seats[st]
+			}
+		}
+	}
+	for _, st := range data.Stages {
+		fmt.Fprintf(env.stdout, "  %-7s %8d pupils, %8d public zoneable seats\n", st, nPupils[st], seats[st])
+	}
 	return nil
 }

@@ -27,7 +27,9 @@
 //     and underpasses.
 //
 // The city is a pure function of Config: the same Config gives the same
-// values and byte-identical files. It is built in local metres around
+// values and byte-identical files (on one CPU architecture: compilers for
+// some, such as arm64, fuse multiply-adds, which can move a coordinate by
+// one unit in the last place). It is built in local metres around
 // Config.Center and converted to WGS-84 with an equirectangular projection;
 // coordinates are rounded to 7 decimals. Like the rest of package data it
 // imports no algorithms (in particular not package geo).

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -675,6 +676,11 @@ func TestApportion(t *testing.T) {
 // TestGolden pins the bytes of a small city, so that any change to the
 // generator is a deliberate one (run with -update to accept it).
 func TestGolden(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		// Other architectures may fuse multiply-adds, which moves some
+		// coordinates by an ulp and can flip a rounding.
+		t.Skipf("golden bytes are pinned on amd64, not %s", runtime.GOARCH)
+	}
 	c, err := Generate(Config{Pupils: 3_000, Seed: 42})
 	if err != nil {
 		t.Fatal(err)
