@@ -27,8 +27,9 @@ const (
 )
 
 // ParseCRS parses "wgs84", "gcj02", "bd09" or "xy" (case-insensitive,
-// surrounding space ignored). "cgcs2000" is accepted as WGS84, and the
-// spellings "wgs-84", "gcj-02", "bd-09" and "bd09ll" are accepted too.
+// surrounding space ignored). "cgcs2000" is accepted as WGS84, and so are
+// "wgs-84", "epsg:4326" and "epsg:4490" (CGCS2000); "gcj-02", "bd-09" and
+// "bd09ll" name GCJ02 and BD09. Baidu's planar BD09MC is not supported.
 func ParseCRS(s string) (CRS, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "wgs84", "wgs-84", "cgcs2000", "epsg:4326", "epsg:4490":

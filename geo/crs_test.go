@@ -17,6 +17,7 @@ func TestParseCRS(t *testing.T) {
 		{"wgs84", WGS84, false},
 		{" WGS84 ", WGS84, false},
 		{"CGCS2000", WGS84, false},
+		{"EPSG:4490", WGS84, false},
 		{"gcj02", GCJ02, false},
 		{"GCJ-02", GCJ02, false},
 		{"bd09", BD09, false},
