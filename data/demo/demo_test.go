@@ -818,3 +818,27 @@ func TestPointIndex(t *testing.T) {
 		t.Errorf("empty index: nearest = %d, want -1", got)
 	}
 }
+
+func TestSplitKinds(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		fj, fn float64
+		want   [3]int
+	}{
+		{0, 0.3, 0.1, [3]int{}},
+		{1, 0.3, 0.1, [3]int{0, 0, 1}},
+		{2, 0.3, 0.1, [3]int{1, 1, 0}},
+		{3, 0.27, 0.08, [3]int{2, 1, 0}},
+		{10, 0.27, 0.08, [3]int{6, 3, 1}},
+		{3, 0.5, 0.5, [3]int{1, 2, 0}},
+		{4, 0.9, 0.9, [3]int{1, 3, 0}},
+	} {
+		got := splitKinds(tc.n, tc.fj, tc.fn)
+		if got != tc.want {
+			t.Errorf("splitKinds(%d, %v, %v) = %v, want %v", tc.n, tc.fj, tc.fn, got, tc.want)
+		}
+		if tc.n >= 1 && (got[0]+got[2] == 0 || got[1]+got[2] == 0) {
+			t.Errorf("splitKinds(%d): %v leaves a stage without a school", tc.n, got)
+		}
+	}
+}

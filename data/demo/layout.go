@@ -79,15 +79,6 @@ func (q *radial) maxR() float64 {
 	return q.r * f
 }
 
-// minR bounds at() from below.
-func (q *radial) minR() float64 {
-	f := 1.0
-	for _, a := range q.amp {
-		f -= a
-	}
-	return q.r * f
-}
-
 // starPolygon is a polygon that is star-shaped around the origin, with
 // vertices at equal angular steps; containment is a single chord test.
 type starPolygon struct {

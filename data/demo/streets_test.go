@@ -264,3 +264,27 @@ func BenchmarkWriteOSM(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 }
+
+func TestWayKind(t *testing.T) {
+	for _, tc := range []struct {
+		k        WayKind
+		name     string
+		walkable bool
+	}{
+		{Footway, "footway", true},
+		{Trunk, "trunk", true},
+		{Motorway, "motorway", false},
+		{MotorwayLink, "motorway_link", false},
+		{Rail, "rail", false},
+		{River, "river", false},
+		{Water, "water", false},
+		{numWayKinds, "waykind(12)", false},
+	} {
+		if got := tc.k.String(); got != tc.name {
+			t.Errorf("WayKind(%d).String() = %q, want %q", tc.k, got, tc.name)
+		}
+		if got := tc.k.Walkable(); got != tc.walkable {
+			t.Errorf("%s.Walkable() = %v, want %v", tc.name, got, tc.walkable)
+		}
+	}
+}
