@@ -110,7 +110,7 @@ func TestAgainstCBC(t *testing.T) {
 	dir := t.TempDir()
 	count := 0
 	tally := map[Status]int{}
-	for _, kind := range []genKind{genTransport, genGeneral, genDegenerate, genShort} {
+	for _, kind := range []genKind{genTransport, genGeneral, genDegenerate, genShort, genNegDAG} {
 		for _, n := range sizes {
 			for seed := range seeds {
 				in := genInstance(kind, n, seed+100)

@@ -18,10 +18,11 @@ const (
 	genGeneral                   // random sparse digraph, mixed supplies, some negative costs
 	genDegenerate                // many equal / zero costs, zero supplies, parallel arcs, tight capacities
 	genShort                     // transportation with Σ supply > Σ capacity and no unplaced arc
+	genNegDAG                    // strongly negative uncapacitated arcs on a DAG, bounded (CBC only)
 )
 
 func (k genKind) String() string {
-	return [...]string{"transport", "general", "degenerate", "short"}[k]
+	return [...]string{"transport", "general", "degenerate", "short", "negdag"}[k]
 }
 
 // genInstance returns a random instance of family kind with about n nodes.
@@ -36,6 +37,8 @@ func genInstance(kind genKind, n int, seed uint64) *instance {
 		return genTransportation(r, max(1, n*4/5), max(1, n/5), 1+r.IntN(4), false, 0.5+0.4*r.Float64())
 	case genGeneral:
 		return genGeneralNet(r, max(2, n))
+	case genNegDAG:
+		return genNegDAGNet(r, max(2, n))
 	default:
 		return genDegenerateNet(r, max(2, n))
 	}
@@ -188,4 +191,32 @@ func genDegenerateNet(r *rand.Rand, n int) *instance {
 // describe is a short label for test names.
 func describe(kind genKind, n int, seed uint64) string {
 	return fmt.Sprintf("%s/n%d/s%d", kind, n, seed)
+}
+
+// genNegDAGNet: uncapacitated arcs i → j (i > j) with strongly negative
+// costs −900..−999 and capacitated arcs i → j (i < j) with small costs, so
+// every cycle has a finite arc and the instance is bounded, yet long
+// negative uncapacitated paths exist — they would close negative cycles
+// through the root if the artificial cost were too small. Supplies come from
+// a random feasible flow. The reference solver cannot take these (negative
+// uncapacitated arcs); CBC can.
+func genNegDAGNet(r *rand.Rand, n int) *instance {
+	in := &instance{n: n, supply: make([]int64, n)}
+	for range 3 * n {
+		a, b := r.IntN(n), r.IntN(n)
+		switch {
+		case a > b:
+			in.addArc(a, b, Inf, -int64(900+r.IntN(100)))
+		case a < b:
+			in.addArc(a, b, int64(1+r.IntN(10)), int64(r.IntN(10)))
+		}
+	}
+	for a := range in.src {
+		if in.capa[a] != Inf && r.IntN(2) == 0 {
+			x := r.Int64N(in.capa[a] + 1)
+			in.supply[in.src[a]] += x
+			in.supply[in.dst[a]] -= x
+		}
+	}
+	return in
 }

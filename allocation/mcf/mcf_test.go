@@ -88,6 +88,13 @@ func TestSmallCases(t *testing.T) {
 			{0, 1, Inf, 100, 4}, {1, 2, Inf, 100, 4}, {2, 3, Inf, 100, 4}, {3, 4, Inf, 100, 4}, {4, 5, Inf, 100, 4},
 			{5, 6, Inf, 100, 4}, {6, 7, Inf, 100, 4}, {7, 8, Inf, 100, 4}, {8, 9, Inf, 100, 4}, {9, 10, Inf, 100, 4},
 		}, Optimal, 4000},
+		// A negative uncapacitated path 6 → … → 0 back against the only
+		// (capacity-1) route 0 → 6: bounded, but a cycle through the root
+		// with a modest M would look unbounded.
+		{"negative path longer than the modest M", 7, []int64{1, 0, 0, 0, 0, 0, -1}, []arc{
+			{0, 6, 1, 0, 1}, {6, 5, Inf, -10, 0}, {5, 4, Inf, -10, 0}, {4, 3, Inf, -10, 0},
+			{3, 2, Inf, -10, 0}, {2, 1, Inf, -10, 0}, {1, 0, Inf, -10, 0},
+		}, Optimal, 0},
 		{"parallel arcs", 2, []int64{6, -6}, []arc{{0, 1, 2, 1, 2}, {0, 1, 2, 1, 2}, {0, 1, 5, 4, 2}}, Optimal, 12},
 	}
 	for _, tc := range tests {
@@ -106,6 +113,11 @@ func TestSmallCases(t *testing.T) {
 			}
 			if st != tc.want {
 				t.Fatalf("status %v, want %v", st, tc.want)
+			}
+			noCrash := in.graph()
+			noCrash.noCrash = true
+			if st2, err := noCrash.Solve(context.Background()); err != nil || st2 != st || noCrash.TotalCost() != g.TotalCost() {
+				t.Fatalf("without crash: %v, %v, cost %d; with: %v, %d", st2, err, noCrash.TotalCost(), st, g.TotalCost())
 			}
 			if st != Optimal {
 				return
@@ -413,6 +425,27 @@ func TestAccessors(t *testing.T) {
 	for st, want := range map[Status]string{NotSolved: "not solved", Optimal: "optimal", Infeasible: "infeasible", Unbounded: "unbounded", Status(9): "status(9)"} {
 		if st.String() != want {
 			t.Errorf("%d.String() = %q, want %q", st, st.String(), want)
+		}
+	}
+}
+
+// TestNegativeUncapacitatedPaths: bounded instances with long, strongly
+// negative uncapacitated paths must come out Optimal (not Unbounded) with a
+// valid certificate, with and without the crash start. CBC confirms the
+// optimal costs in TestAgainstCBC.
+func TestNegativeUncapacitatedPaths(t *testing.T) {
+	for seed := range uint64(60) {
+		in := genInstance(genNegDAG, 10+int(seed%40), seed)
+		for _, crash := range []bool{true, false} {
+			g := in.graph()
+			g.noCrash = !crash
+			st, err := g.Solve(context.Background())
+			if err != nil || st != Optimal {
+				t.Fatalf("seed %d crash=%v: %v, %v", seed, crash, st, err)
+			}
+			if err := checkCertificate(in, g); err != nil {
+				t.Fatalf("seed %d crash=%v: %v", seed, crash, err)
+			}
 		}
 	}
 }

@@ -190,6 +190,14 @@ func (s *solver) run(ctx context.Context, progress func(int64)) (Status, error) 
 			break
 		}
 		if !s.pivot(in) {
+			if s.bigM < s.safeM {
+				// With the modest M a cycle through the root (artificial
+				// arcs are uncapacitated) can be negative without the
+				// instance being unbounded; with the safe M it cannot.
+				s.setBigM(s.safeM)
+				s.computePotentials()
+				continue
+			}
 			return Unbounded, nil
 		}
 		s.pivots++
