@@ -430,7 +430,7 @@ func (gen *generator) planSchools(nTowns, nVillages int) (schoolPlan, error) {
 		}
 		pub++
 	}
-	nCore := max(1, int(math.Round(0.24*float64(pub))))
+	nCore := max(1, int(math.Round(0.27*float64(pub))))
 	nTown := max(nTowns, int(math.Round(0.30*float64(pub))))
 	nRural := pub - nCore - nTown
 	for nRural < 1 {
@@ -456,7 +456,7 @@ func (gen *generator) planSchools(nTowns, nVillages int) (schoolPlan, error) {
 		nCore += toCore
 		nTown += take - toCore
 	}
-	pl.core = splitKinds(nCore, 0.27, 0.08)
+	pl.core = splitKinds(nCore, 0.32, 0.08)
 	w := make([]float64, nTowns)
 	for k := range w {
 		w[k] = float64(gen.townPupils[k])
