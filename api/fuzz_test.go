@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -107,6 +108,48 @@ func TestRateLimiter(t *testing.T) {
 	for i := range l.shards {
 		if n := len(l.shards[i].buckets); n > maxClientsPerShard {
 			t.Fatalf("shard %d holds %d clients", i, n)
+		}
+	}
+}
+
+func FuzzParseLookupQuery(f *testing.F) {
+	for _, s := range []string{"lon=117&lat=35", "x=1&y=2&crs=xy", "lon=117%2E5&lat=35&crs=gcj02", "lon=&lat=", "lat=1&lon=2&lon=3", "%zz", "lon=1e400&lat=1", "crs=" + strings.Repeat("a", 20) + "&lon=1&lat=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := parseLookupQuery(raw)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 400 {
+				t.Fatalf("%q: error %v is not a 400", raw, err)
+			}
+			return
+		}
+		if math.IsNaN(q.x) || math.IsInf(q.x, 0) || math.IsNaN(q.y) || math.IsInf(q.y, 0) || len(q.crs) > 16 {
+			t.Fatalf("%q parsed to %+v", raw, q)
+		}
+	})
+}
+
+func TestParseLookupQuery(t *testing.T) {
+	for _, tc := range []struct {
+		raw  string
+		want lookupQuery
+		ok   bool
+	}{
+		{"lon=117.5&lat=35.25", lookupQuery{117.5, 35.25, ""}, true},
+		{"lat=35&lon=117&crs=gcj02&extra=1", lookupQuery{117, 35, "gcj02"}, true},
+		{"x=100&y=200&crs=xy", lookupQuery{100, 200, "xy"}, true},
+		{"lon=117%2E5&lat=%2B35", lookupQuery{117.5, 35, ""}, true},
+		{"lon=1&lon=2&lat=3", lookupQuery{1, 3, ""}, true},
+		{"lon=117", lookupQuery{}, false},
+		{"lon=NaN&lat=1", lookupQuery{}, false},
+		{"lon=%zz&lat=1", lookupQuery{}, false},
+		{"", lookupQuery{}, false},
+	} {
+		got, err := parseLookupQuery(tc.raw)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("%q: %+v %v, want %+v ok=%v", tc.raw, got, err, tc.want, tc.ok)
 		}
 	}
 }

@@ -3,7 +3,9 @@ package api
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -27,14 +29,11 @@ func (s *Server) lookup(c echo.Context) error {
 	if st == nil {
 		return errf(http.StatusServiceUnavailable, CodeNotReady, "no plan published yet")
 	}
-	x, y, err := lookupPoint(c)
+	q, err := parseLookupQuery(c.Request().URL.RawQuery)
 	if err != nil {
 		return err
 	}
-	crs := c.QueryParam("crs")
-	if len(crs) > 16 {
-		return errf(http.StatusBadRequest, CodeBadRequest, "unknown crs")
-	}
+	x, y, crs := q.x, q.y, q.crs
 	sc := lookupPool.Get().(*lookupScratch)
 	defer lookupPool.Put(sc)
 	sc.ans.reset()
@@ -43,27 +42,75 @@ func (s *Server) lookup(c echo.Context) error {
 	}
 	sc.buf = appendAnswer(sc.buf[:0], st.snap.Plan.ID, &sc.ans)
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, mimeJSON)
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = hdrJSON
+	h["Cache-Control"] = hdrNoStore
 	c.Response().WriteHeader(http.StatusOK)
 	_, err = c.Response().Write(sc.buf)
 	return err
 }
 
-func lookupPoint(c echo.Context) (x, y float64, err error) {
-	xs, ys := c.QueryParam("lon"), c.QueryParam("lat")
-	if xs == "" && ys == "" {
-		xs, ys = c.QueryParam("x"), c.QueryParam("y")
+type lookupQuery struct {
+	x, y float64
+	crs  string
+}
+
+// parseLookupQuery reads lon, lat (or x, y) and crs from a raw query
+// string without building a url.Values map (this is the hot path).
+// Unknown parameters are ignored; a repeated parameter keeps its first value.
+func parseLookupQuery(raw string) (lookupQuery, error) {
+	var q lookupQuery
+	var xs, ys, lon, lat, crs string
+	var haveCRS bool
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.ContainsAny(v, "%+") {
+			u, err := url.QueryUnescape(v)
+			if err != nil {
+				return q, errf(http.StatusBadRequest, CodeBadRequest, "malformed query string")
+			}
+			v = u
+		}
+		switch k {
+		case "lon":
+			lon = firstOf(lon, v)
+		case "lat":
+			lat = firstOf(lat, v)
+		case "x":
+			xs = firstOf(xs, v)
+		case "y":
+			ys = firstOf(ys, v)
+		case "crs":
+			if !haveCRS {
+				crs, haveCRS = v, true
+			}
+		}
+	}
+	if lon != "" || lat != "" {
+		xs, ys = lon, lat
 	}
 	if xs == "" || ys == "" {
-		return 0, 0, errf(http.StatusBadRequest, CodeBadRequest, "give lon and lat (or x and y for planar data)")
+		return q, errf(http.StatusBadRequest, CodeBadRequest, "give lon and lat (or x and y for planar data)")
 	}
-	x, err1 := parseCoord(xs)
-	y, err2 := parseCoord(ys)
+	var err1, err2 error
+	q.x, err1 = parseCoord(xs)
+	q.y, err2 = parseCoord(ys)
 	if err1 != nil || err2 != nil {
-		return 0, 0, errf(http.StatusBadRequest, CodeBadRequest, "coordinates must be finite numbers")
+		return q, errf(http.StatusBadRequest, CodeBadRequest, "coordinates must be finite numbers")
 	}
-	return x, y, nil
+	if len(crs) > 16 {
+		return q, errf(http.StatusBadRequest, CodeBadRequest, "unknown crs")
+	}
+	q.crs = crs
+	return q, nil
+}
+
+func firstOf(have, v string) string {
+	if have != "" {
+		return have
+	}
+	return v
 }
 
 // parseCoord parses a finite decimal number of at most 32 characters.

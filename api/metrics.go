@@ -16,7 +16,7 @@ var latencyBuckets = [...]float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 
 // metrics holds the Prometheus counters; all updates are atomic.
 type metrics struct {
-	routes sync.Map // "METHOD path" → *routeMetrics
+	routes sync.Map // routeKey → *routeMetrics
 
 	rateLimited atomic.Int64
 	planSwaps   atomic.Int64
@@ -34,8 +34,10 @@ type routeMetrics struct {
 	sumNs   atomic.Int64
 }
 
+type routeKey struct{ method, path string }
+
 func (m *metrics) observe(method, path string, status int, d time.Duration) {
-	key := method + " " + path
+	key := routeKey{method, path}
 	v, ok := m.routes.Load(key)
 	if !ok {
 		v, _ = m.routes.LoadOrStore(key, &routeMetrics{method: method, path: path})
