@@ -155,23 +155,18 @@ func (gen *generator) seats() {
 			}
 		}
 	}
-	// Oversized core schools.
-	nCore, anyOver := 0, false
+	// A few oversized core schools (大校额): about 6% of the core's public
+	// schools, at least one when there are five or more.
+	var corePublic []int
 	for i := range c.sch {
-		si := &c.sch[i]
-		if si.region == regionCore && si.ownership == data.Public {
-			nCore++
-			if rng.Float64() < 0.08 {
-				si.oversize, anyOver = true, true
-			}
+		if c.sch[i].region == regionCore && c.sch[i].ownership == data.Public {
+			corePublic = append(corePublic, i)
 		}
 	}
-	if !anyOver && nCore >= 5 {
-		for i := range c.sch {
-			if c.sch[i].region == regionCore && c.sch[i].ownership == data.Public {
-				c.sch[i].oversize = true
-				break
-			}
+	if len(corePublic) >= 5 {
+		nOver := max(1, int(math.Round(0.06*float64(len(corePublic)))))
+		for _, k := range rng.Perm(len(corePublic))[:nOver] {
+			c.sch[corePublic[k]].oversize = true
 		}
 	}
 	noise := make([]float64, len(c.sch))
