@@ -166,15 +166,25 @@ func BenchmarkCity200kArcs(b *testing.B) {
 // and re-solve warm. One op is one warm solve.
 func BenchmarkWarmCapacity(b *testing.B) {
 	cities()
-	in := citySml
+	benchWarm(b, citySml, 250)
+}
+
+// BenchmarkWarmCapacity50k is BenchmarkWarmCapacity on the city-scale
+// instance (≈ 851k arcs).
+func BenchmarkWarmCapacity50k(b *testing.B) {
+	cities()
+	benchWarm(b, cityBig, 1000)
+}
+
+func benchWarm(b *testing.B, in *instance, schools int) {
 	g := in.graph()
 	if st, err := g.Solve(context.Background()); err != nil || st != Optimal {
 		b.Fatalf("Solve: %v, %v", st, err)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	// The 250 school → sink arcs precede the final unplaced → sink arc.
-	first := int32(len(in.src) - 251)
+	// The school → sink arcs precede the final unplaced → sink arc.
+	first := int32(len(in.src) - schools - 1)
 	r := rand.New(rand.NewPCG(3, 3))
 	var pivots, repaired int64
 	var cpu time.Duration
@@ -183,7 +193,7 @@ func BenchmarkWarmCapacity(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		if i%2 == 0 {
-			a = first + int32(r.IntN(250))
+			a = first + int32(r.IntN(schools))
 			seats = in.capa[a]
 			g.SetCapacity(a, 0)
 		} else {
