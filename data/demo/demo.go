@@ -546,9 +546,24 @@ func (l *layout) coreDensity(x, y float64) float64 {
 
 // pickSites chooses n sites from cands by dart throwing: roughly evenly
 // spread, denser where w is higher. filter (may be nil) restricts site k.
-func (gen *generator) pickSites(cands []site, n int, filter func(k int, s site) bool) ([]site, error) {
+// group[k] (nil: all in one group) is a bit set; site k keeps its distance
+// only from chosen sites whose group shares a bit, so that each stage's
+// schools are spread out on their own.
+func (gen *generator) pickSites(cands []site, n int, filter func(k int, s site) bool, group []uint8) ([]site, error) {
 	if n == 0 {
 		return nil, nil
+	}
+	if group == nil {
+		group = slices.Repeat([]uint8{1}, n)
+	}
+	// Sites per group bit, for the spacing each bit's sites aim at.
+	var perBit [8]int
+	for _, gm := range group {
+		for b := range 8 {
+			if gm&(1<<b) != 0 {
+				perBit[b]++
+			}
+		}
 	}
 	g := gen.c.g
 	rng := gen.rng
@@ -556,10 +571,17 @@ func (gen *generator) pickSites(cands []site, n int, filter func(k int, s site) 
 	for _, c := range cands {
 		wmax = max(wmax, c.w)
 	}
-	spacing := 0.75 * math.Sqrt(float64(len(cands))*4*cellW*cellH/float64(n))
+	area := float64(len(cands)) * 4 * cellW * cellH
 	taken := make([]bool, len(cands))
 	var out []site
 	for k := range n {
+		most := 1
+		for b := range 8 {
+			if group[k]&(1<<b) != 0 {
+				most = max(most, perBit[b])
+			}
+		}
+		spacing := 0.75 * math.Sqrt(area/float64(most))
 		best, bestD := -1, -1.0
 		for try := 0; try < 80 || (best < 0 && try < 20*len(cands)); try++ {
 			i := rng.IntN(len(cands))
@@ -568,8 +590,10 @@ func (gen *generator) pickSites(cands []site, n int, filter func(k int, s site) 
 				continue
 			}
 			d := math.Inf(1)
-			for _, o := range out {
-				d = min(d, math.Hypot(o.x-c.x, o.y-c.y))
+			for j, o := range out {
+				if group[j]&group[k] != 0 {
+					d = min(d, math.Hypot(o.x-c.x, o.y-c.y))
+				}
 			}
 			if d > bestD {
 				best, bestD = i, d
@@ -644,10 +668,12 @@ func (gen *generator) placeDenseSchools(pl schoolPlan) error {
 		if reg >= regionTown {
 			kinds = pl.towns[reg-regionTown]
 		}
+		// Nine-year and junior schools first: they are fewer and most need
+		// spreading out.
 		var infos []schoolInfo
-		for kind := range 3 {
+		for _, kind := range []schoolKind{nineYearSchool, juniorSchool, primarySchool} {
 			for range kinds[kind] {
-				infos = append(infos, schoolInfo{kind: schoolKind(kind), region: reg, ownership: data.Public, village: -1})
+				infos = append(infos, schoolInfo{kind: kind, region: reg, ownership: data.Public, village: -1})
 			}
 		}
 		for i, e := range extras {
@@ -659,13 +685,27 @@ func (gen *generator) placeDenseSchools(pl schoolPlan) error {
 				industry: e.industry && reg == regionCore, village: -1,
 			})
 		}
+		// Public schools are spread per stage; the others among themselves.
+		group := make([]uint8, len(infos))
+		for k, si := range infos {
+			switch {
+			case si.ownership != data.Public:
+				group[k] = 4
+			case si.kind == primarySchool:
+				group[k] = 1
+			case si.kind == juniorSchool:
+				group[k] = 2
+			default:
+				group[k] = 3
+			}
+		}
 		cands := gen.siteCandidates(reg)
 		sites, err := gen.pickSites(cands, len(infos), func(k int, s site) bool {
 			return !infos[k].industry || lay.inIndustrialWedge(s.x, s.y)
-		})
+		}, group)
 		if err != nil {
 			// An industrial-wedge site may not exist in a tiny city: retry unrestricted.
-			sites, err = gen.pickSites(cands, len(infos), nil)
+			sites, err = gen.pickSites(cands, len(infos), nil, group)
 			if err != nil {
 				where := "core"
 				if reg >= regionTown {
