@@ -72,6 +72,8 @@ func benchGrid(b *testing.B, side int) {
 	}
 	units, schools := rnd(side*side/20), rnd(side*side/1000)
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	defer func() { b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op") }()
 	for b.Loop() {
 		c, err := nw.Nearest(context.Background(), units, schools, 16)
 		if err != nil {
