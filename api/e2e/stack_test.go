@@ -37,7 +37,7 @@ type stack struct {
 }
 
 // newStack serves a fresh SQLite file in a temp dir over loopback.
-func newStack(t *testing.T, mod func(*api.Config)) *stack {
+func newStack(t testing.TB, mod func(*api.Config)) *stack {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(context.Background(), filepath.Join(dir, "catchment.db"))
@@ -69,7 +69,7 @@ func demoCity(t testing.TB, pupils int) *demo.City {
 }
 
 // importAndSolve stores the city as scenario name and publishes its plan.
-func (s *stack) importAndSolve(t *testing.T, name string, city *demo.City) {
+func (s *stack) importAndSolve(t testing.TB, name string, city *demo.City) {
 	t.Helper()
 	ctx := context.Background()
 	if err := s.eng.Import(ctx, name, &city.Dataset, city.Boundary, "e2e"); err != nil {
@@ -82,7 +82,7 @@ func (s *stack) importAndSolve(t *testing.T, name string, city *demo.City) {
 	s.waitJob(t, job.ID)
 }
 
-func (s *stack) waitJob(t *testing.T, id string) api.JobStatus {
+func (s *stack) waitJob(t testing.TB, id string) api.JobStatus {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
