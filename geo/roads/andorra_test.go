@@ -157,7 +157,7 @@ func TestAndorraImport(t *testing.T) {
 		if ed.U >= ed.V {
 			t.Fatalf("edge %d: %d ≥ %d", e, ed.U, ed.V)
 		}
-		if s := Haversine(g.Node(int(ed.U)).Point, g.Node(int(ed.V)).Point); ed.Meters < s {
+		if s := geodesic(g.Node(int(ed.U)).Point, g.Node(int(ed.V)).Point); ed.Meters < s {
 			t.Fatalf("edge %d shorter (%v) than its chord %v", e, ed.Meters, s)
 		}
 	}
@@ -212,7 +212,7 @@ func TestAndorraMetersMatchReference(t *testing.T) {
 		if !(math.Abs(got-want) <= 1e-9*math.Max(1, want)) && !(math.IsInf(got, 1) && math.IsInf(want, 1)) {
 			t.Fatalf("pair %d %v→%v: Meters %v, reference %v", pairs, p, s, got, want)
 		}
-		if straight := Haversine(p, s); got < straight-1e-6 {
+		if straight := geodesic(p, s); got < straight-1e-6 {
 			t.Fatalf("pair %d: walking %v shorter than straight line %v", pairs, got, straight)
 		}
 		if math.IsInf(got, 1) {
@@ -227,7 +227,7 @@ func TestAndorraMetersMatchReference(t *testing.T) {
 		}
 		var along float64
 		for i := 1; i < len(r.Path); i++ {
-			along += Haversine(r.Path[i-1], r.Path[i])
+			along += geodesic(r.Path[i-1], r.Path[i])
 		}
 		if along > r.Meters+1e-3*math.Max(1, r.Meters) {
 			t.Fatalf("pair %d: path polyline %v longer than Route.Meters %v", pairs, along, r.Meters)

@@ -32,7 +32,7 @@ func gridGraph(w, h int, spacing float64) *Graph {
 	add := func(a, b int32, f uint8) {
 		g.edgeU = append(g.edgeU, a)
 		g.edgeV = append(g.edgeV, b)
-		g.edgeLen = append(g.edgeLen, roundUp32(Haversine(g.coords[a], g.coords[b])))
+		g.edgeLen = append(g.edgeLen, roundUp32(geodesic(g.coords[a], g.coords[b])))
 		g.edgeFlags = append(g.edgeFlags, f)
 	}
 	for j := range h {

@@ -32,9 +32,9 @@
 // costs half of it (the side of the road is unknown). With the default
 // penalty 0 distances are plain walking metres and crossings are only counted.
 //
-// Distances. Edge lengths are geodesic (haversine on the mean Earth sphere,
-// radius 6 371 008.8 m), stored as float32 rounded up so that a walking
-// distance is never shorter than the straight line. A point is snapped to
+// Distances. Edge lengths are geo.Geodesic (WGS-84 ellipsoid, the same
+// straight-line metre as the rest of the engine), stored as float32 rounded
+// up so that a walking distance is never shorter than the straight line. A point is snapped to
 // the nearest walkable edge (exact point–segment distance in a local
 // tangent plane); its off-network distance is added to every path. A point
 // farther than Options.MaxSnapMeters from any walkable edge, or whose network

@@ -51,8 +51,8 @@ func ExampleNetwork_NearestDetailed() {
 	r, _ := nw.Route(homes[0], schools[0])
 	fmt.Printf("route: %.0f m walked, %.0f m straight\n", r.Meters, r.Straight)
 	// Output:
-	// home 0 → school 0: 1088 m, 1 major-road crossing(s)
-	// home 0 → school 1: 1167 m, 0 major-road crossing(s)
+	// home 0 → school 0: 1089 m, 1 major-road crossing(s)
+	// home 0 → school 1: 1169 m, 0 major-road crossing(s)
 	// origin 1: too far from any walkable way
-	// route: 1088 m walked, 774 m straight
+	// route: 1089 m walked, 774 m straight
 }

@@ -4,29 +4,20 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"catchment/geo"
 )
 
-// EarthRadius is the mean Earth radius in metres (IUGG R1) used by every
-// distance in this package.
-const EarthRadius = 6371008.8
+// earthRadius is the mean Earth radius in metres (IUGG R1), used only for
+// the snapping index's conservative box bounds.
+const earthRadius = 6371008.8
 
 const degToRad = math.Pi / 180
 
-// Haversine returns the great-circle distance in metres between two WGS-84
-// [lon, lat] points on the mean-radius sphere. It is symmetric, non-negative
-// and satisfies the triangle inequality up to float rounding.
-func Haversine(a, b orb.Point) float64 {
-	lat1, lat2 := a[1]*degToRad, b[1]*degToRad
-	dlat := lat2 - lat1
-	dlon := (b[0] - a[0]) * degToRad
-	s1 := math.Sin(dlat / 2)
-	s2 := math.Sin(dlon / 2)
-	h := s1*s1 + math.Cos(lat1)*math.Cos(lat2)*s2*s2
-	if h > 1 {
-		h = 1
-	}
-	return 2 * EarthRadius * math.Asin(math.Sqrt(h))
-}
+// geodesic is the straight-line distance of package geo (WGS-84
+// ellipsoid), so walking and straight-line metrics agree on what a metre
+// is and a walking distance is never shorter than the straight line.
+func geodesic(a, b orb.Point) float64 { return geo.Geodesic{}.Meters(a, b) }
 
 // projectOnSegment finds the point of segment a–b closest to p in a local
 // tangent plane centred on p (equirectangular at p's latitude, accurate to
@@ -52,8 +43,9 @@ func projectOnSegment(p, a, b orb.Point) (t float64, q orb.Point) {
 
 // boxLowerBound returns a lower bound, in metres, of the distance from p to
 // any point of the lon/lat box [min, max]: the planar distance to the
-// clamped point with parallels scaled at the larger of the two latitudes
-// (where they are shortest), shrunk by 1% for the sphere's curvature.
+// clamped point on the mean sphere with parallels scaled at the larger of
+// the two latitudes (where they are shortest), shrunk by 1% to cover the
+// sphere's curvature and the ellipsoid's smaller meridian radius (−0.5%).
 func boxLowerBound(p orb.Point, min, max [2]float64) float64 {
 	qx := math.Min(math.Max(p[0], min[0]), max[0])
 	qy := math.Min(math.Max(p[1], min[1]), max[1])
@@ -64,7 +56,7 @@ func boxLowerBound(p orb.Point, min, max [2]float64) float64 {
 	if dx != 0 {
 		dx *= math.Cos(math.Min(math.Max(math.Abs(p[1]), math.Abs(qy)), 90) * degToRad)
 	}
-	return 0.99 * EarthRadius * degToRad * math.Sqrt(dx*dx+dy*dy)
+	return 0.99 * earthRadius * degToRad * math.Sqrt(dx*dx+dy*dy)
 }
 
 // roundUp32 converts x ≥ 0 to the smallest float32 not below it, so sums of

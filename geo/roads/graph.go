@@ -334,7 +334,7 @@ func (r *rawOSM) build(minComponent int) *Graph {
 		}
 		g.edgeU = append(g.edgeU, a)
 		g.edgeV = append(g.edgeV, b)
-		g.edgeLen = append(g.edgeLen, roundUp32(Haversine(g.coords[a], g.coords[b])))
+		g.edgeLen = append(g.edgeLen, roundUp32(geodesic(g.coords[a], g.coords[b])))
 		g.edgeFlags = append(g.edgeFlags, eflag[e])
 	}
 	r.stats.Components = int64(len(compSize))

@@ -110,7 +110,7 @@ func (nw *Network) Snap(p orb.Point) (s Snap, ok bool) {
 				return boxLowerBound(p, min, max)
 			}
 			_, q := projectOnSegment(p, g.coords[g.edgeU[e]], g.coords[g.edgeV[e]])
-			return Haversine(p, q)
+			return geodesic(p, q)
 		},
 		func(_, _ [2]float64, e int32, d float64) bool {
 			if d <= nw.opts.MaxSnapMeters {
@@ -232,7 +232,7 @@ type Route struct {
 // Route returns the cheapest walking path from a to b. The error wraps
 // ErrUnreachable when a point does not snap or no path exists.
 func (nw *Network) Route(a, b orb.Point) (Route, error) {
-	r := Route{Straight: Haversine(a, b)}
+	r := Route{Straight: geodesic(a, b)}
 	sa, ok := nw.Snap(a)
 	if !ok {
 		return r, fmt.Errorf("%w: origin %v is over %g m from any walkable way", ErrUnreachable, a, nw.opts.MaxSnapMeters)

@@ -46,7 +46,7 @@ func TestReadPBF(t *testing.T) {
 	}
 	// Two points in Wilmington, about 1.2 km apart.
 	a, b := [2]float64{-75.5466, 39.7459}, [2]float64{-75.5540, 39.7380}
-	w, s := nw.Meters(a, b), Haversine(a, b)
+	w, s := nw.Meters(a, b), geodesic(a, b)
 	if !(w >= s && w < 3*s) {
 		t.Errorf("walking %v m for a straight %v m", w, s)
 	}

@@ -22,11 +22,18 @@ type mini struct {
 
 const lon0, lat0 = 1.5, 42.5
 
-var mPerDegLat = EarthRadius * math.Pi / 180
+// Metres per degree of latitude and longitude at lat0 on the WGS-84
+// ellipsoid (meridian and prime-vertical radii of curvature).
+var mPerDegLat, mPerDegLon = func() (float64, float64) {
+	const a, e2 = 6378137.0, 6.69437999014e-3
+	s := math.Sin(lat0 * degToRad)
+	w := 1 - e2*s*s
+	return a * (1 - e2) / (w * math.Sqrt(w)) * degToRad, a / math.Sqrt(w) * math.Cos(lat0*degToRad) * degToRad
+}()
 
-// pt converts local metres to a WGS-84 point.
+// pt converts local metres east and north of (lon0, lat0) to a WGS-84 point.
 func pt(x, y float64) orb.Point {
-	return orb.Point{lon0 + x/(mPerDegLat*math.Cos(lat0*degToRad)), lat0 + y/mPerDegLat}
+	return orb.Point{lon0 + x/mPerDegLon, lat0 + y/mPerDegLat}
 }
 
 func newMini() *mini { return &mini{ids: map[string]int64{}, nextID: 1} }
@@ -118,7 +125,7 @@ func TestRiverOneBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	near(t, "straight", r.Straight, 70, 0.1)
-	if !slices.ContainsFunc(r.Path, func(p orb.Point) bool { return Haversine(p, pt(600, 30)) < 31 }) {
+	if !slices.ContainsFunc(r.Path, func(p orb.Point) bool { return geodesic(p, pt(600, 30)) < 31 }) {
 		t.Errorf("route %v does not use the bridge", r.Path)
 	}
 	if r.MajorCrossings != 0 {
