@@ -474,3 +474,67 @@ func TestOptionsValidation(t *testing.T) {
 		t.Errorf("empty graph Meters = %v", got)
 	}
 }
+
+// TestConcurrentQueries: Meters and Route share pooled scratch state; many
+// goroutines must get the same answers as one.
+func TestConcurrentQueries(t *testing.T) {
+	m, rng := randomTown(t, 3)
+	nw := m.network(t, Options{MajorCrossingPenaltyMeters: 20})
+	a, b := randomPoints(rng, 30), randomPoints(rng, 30)
+	want := make([]float64, len(a))
+	for i := range a {
+		want[i] = nw.Meters(a[i], b[i])
+	}
+	errs := make(chan string, 8*len(a))
+	done := make(chan struct{})
+	for w := range 8 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for x := range a {
+				i := (x + w*7) % len(a)
+				if got := nw.Meters(a[i], b[i]); got != want[i] && !(math.IsInf(got, 1) && math.IsInf(want[i], 1)) {
+					errs <- fmt.Sprintf("pair %d: %v, want %v", i, got, want[i])
+				}
+				if r, err := nw.Route(a[i], b[i]); err == nil && r.Cost != want[i] {
+					errs <- fmt.Sprintf("pair %d: Route.Cost %v, want %v", i, r.Cost, want[i])
+				}
+			}
+		}()
+	}
+	for range 8 {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m, _ := randomTown(t, 4)
+	if _, err := Read(ctx, strings.NewReader(m.xml()), FormatXML, Options{}); err == nil {
+		t.Error("cancelled context: no error")
+	}
+	for _, tc := range []struct {
+		name   string
+		format Format
+		data   string
+	}{
+		{"xml garbage", FormatXML, "<osm><node id="},
+		{"bz2 not bzip2", FormatXMLBzip2, "<osm></osm>"},
+		{"pbf not pbf", FormatPBF, "<osm></osm>"},
+		{"unknown format", Format(7), ""},
+	} {
+		if _, err := Read(context.Background(), strings.NewReader(tc.data), tc.format, Options{}); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+	if _, err := ReadFile(context.Background(), "/nonexistent/x.osm", Options{}); err == nil {
+		t.Error("missing file: no error")
+	}
+	if _, err := Read(context.Background(), strings.NewReader(""), FormatXML, Options{MaxSnapMeters: -1}); err == nil {
+		t.Error("bad options: no error")
+	}
+}
