@@ -436,7 +436,7 @@ func TestErrorsAreJSON(t *testing.T) {
 		{"PUT", "/api/v1/lookup", 405, api.CodeMethod},
 		{"GET", "/api/v1/plans/abc", 400, api.CodeBadRequest},
 		{"GET", "/api/v1/plans/-1", 400, api.CodeBadRequest},
-		{"GET", "/api/v1/plans/999", 404, api.CodeNotFound},
+		{"GET", "/api/v1/plans/999", 401, api.CodeUnauthorized}, // drafts are planner-only
 		{"GET", "/api/v1/plans/current/zones/senior", 400, api.CodeBadRequest},
 		{"GET", "/api/v1/collections/nope", 404, api.CodeNotFound},
 		{"GET", "/api/v1/collections/schools/items?bbox=1,2,3", 400, api.CodeBadRequest},
@@ -463,6 +463,7 @@ func TestErrorsAreJSON(t *testing.T) {
 		{"POST", "/api/v1/scenarios/nope/solve", 404, api.CodeNotFound},
 		{"POST", "/api/v1/scenarios/demo/solve", 400, api.CodeBadRequest}, // body below: unknown policy field
 		{"GET", "/api/v1/jobs/nope", 404, api.CodeNotFound},
+		{"GET", "/api/v1/plans/999", 404, api.CodeNotFound},
 	} {
 		var body io.Reader
 		if tc.want == 400 {
@@ -541,8 +542,15 @@ func TestSolveJob(t *testing.T) {
 	if got := h.srv.Published().Plan.ID; got != 2 {
 		t.Fatalf("published plan %d, want 2", got)
 	}
-	// The old plan stays readable by id; publishing it swaps back.
-	if r := h.get(t, "/api/v1/plans/1/report"); r.status != 200 || !bytes.Contains(r.body, []byte(`"plan":1`)) {
+	// The old plan is now a draft: planners read it by id, the public
+	// cannot; publishing it swaps back.
+	if r := h.get(t, "/api/v1/plans/1/report"); r.status != 401 {
+		t.Fatalf("draft plan 1 report without token: %d %s", r.status, r.body)
+	}
+	if r := h.get(t, "/api/v1/plans/2/zones/primary"); r.status != 200 {
+		t.Fatalf("published plan 2 by number: %d %s", r.status, r.body)
+	}
+	if r := h.do(t, "GET", "/api/v1/plans/1/report", testToken, nil, ""); r.status != 200 || !bytes.Contains(r.body, []byte(`"plan":1`)) {
 		t.Fatalf("plan 1 report: %d %s", r.status, r.body)
 	}
 	if r := h.do(t, "POST", "/api/v1/plans/1/publish", testToken, nil, ""); r.status != 200 {

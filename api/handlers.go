@@ -132,7 +132,7 @@ func (s *Server) createScenario(c echo.Context) error {
 		}
 		field := part.FormName()
 		if part.FileName() == "" {
-			if field != "name" && field != "crs" && field != "note" {
+			if field != "name" && field != "crs" {
 				part.Close()
 				return errf(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("unknown form field %q", field))
 			}
@@ -312,8 +312,9 @@ func (s *Server) listPlans(c echo.Context) error {
 	return c.JSON(http.StatusOK, ps)
 }
 
-// planState resolves the :id parameter: "current" is the published plan;
-// a number is a stored plan (built once and cached).
+// planState resolves the :id parameter: "current" (or its number) is the
+// published plan, public; any other number is a stored draft plan, built
+// once and cached, for planners only.
 func (s *Server) planState(c echo.Context) (*state, error) {
 	id := c.Param("id")
 	pub := s.published.Load()
@@ -329,6 +330,11 @@ func (s *Server) planState(c echo.Context) (*state, error) {
 	}
 	if pub != nil && pub.snap.Plan.ID == n {
 		return pub, nil
+	}
+	// Plans other than the published one are drafts: planner only.
+	if !s.isPlanner(c) {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="catchment"`)
+		return nil, errf(http.StatusUnauthorized, CodeUnauthorized, "only the published plan is public; other plans need the planner bearer token")
 	}
 	s.plansMu.Lock()
 	for _, st := range s.plans {

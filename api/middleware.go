@@ -58,6 +58,16 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// isPlanner reports whether the request carries the planner token.
+func (s *Server) isPlanner(c echo.Context) bool {
+	tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok || tok == "" {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
+}
+
 // auth lets a request through only with the planner bearer token.
 // Tokens are compared as SHA-256 digests in constant time.
 func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {

@@ -36,9 +36,10 @@ import (
 
 // Blob keys the engine keeps per scenario.
 const (
-	blobBoundary  = "boundary"      // the study boundary, GeoJSON geometry
-	blobPublished = "api.published" // {"plan": id, "at": time} of the last Publish
-	metaMetric    = "metric"        // key in PlanRecord.Meta
+	blobBoundary   = "boundary"      // the study boundary, GeoJSON geometry
+	blobPublished  = "api.published" // {"plan": id, "at": time} of the last Publish
+	metaMetric     = "metric"        // key in PlanRecord.Meta: the distance metric
+	metaComparison = "comparison"    // key in PlanRecord.Meta: a comparisonDoc
 )
 
 // Engine is an api.Engine backed by a store. It is safe for concurrent use.
@@ -48,7 +49,19 @@ type Engine struct {
 
 	mu    sync.Mutex
 	geoms map[string]*scenarioGeom // by scenario name
+
+	// solver, when set, runs solves elsewhere (see SetSolver).
+	solver SolverFunc
 }
+
+// SolverFunc solves a stored scenario and stores the plan, returning its
+// id; e.g. in a separate low-priority process running SolveAndStore, so
+// that a long solve does not take CPU from the look-ups being served.
+type SolverFunc func(ctx context.Context, scenario string, pol allocation.Policy, progress func(api.Progress)) (planID int64, err error)
+
+// SetSolver makes Solve delegate solving and storing to f; Solve then
+// loads the stored plan and builds its snapshot. Call it before serving.
+func (e *Engine) SetSolver(f SolverFunc) { e.solver = f }
 
 // scenarioGeom is a loaded scenario with its tessellation, valid while the
 // scenario's creation time is unchanged.
@@ -247,15 +260,43 @@ func (e *Engine) buildGeom(ctx context.Context, name string, g *scenarioGeom) er
 
 // Solve solves the scenario, stores the plan and returns its snapshot.
 func (e *Engine) Solve(ctx context.Context, scenario string, pol allocation.Policy, progress func(api.Progress)) (*api.Snapshot, error) {
-	report := func(stage, step string, f float64) {
-		if progress != nil {
-			progress(api.Progress{Stage: stage, Step: step, Fraction: f})
+	if e.solver == nil {
+		plan, rec, g, err := e.solveAndStore(ctx, scenario, pol, progress)
+		if err != nil {
+			return nil, err
 		}
+		report(progress, "", "drawing zones", 0.95)
+		return e.snapshot(ctx, g, plan, rec)
 	}
-	report("", "loading scenario and building unit cells", 0)
-	g, err := e.geom(ctx, scenario)
+	id, err := e.solver(ctx, scenario, pol, progress)
 	if err != nil {
 		return nil, err
+	}
+	report(progress, "", "drawing zones", 0.95)
+	return e.Snapshot(ctx, id)
+}
+
+// SolveAndStore solves the scenario and stores the plan, without building
+// a snapshot; it returns the plan's id.
+func (e *Engine) SolveAndStore(ctx context.Context, scenario string, pol allocation.Policy, progress func(api.Progress)) (int64, error) {
+	_, rec, _, err := e.solveAndStore(ctx, scenario, pol, progress)
+	if err != nil {
+		return 0, err
+	}
+	return rec.ID, nil
+}
+
+func report(progress func(api.Progress), stage, step string, f float64) {
+	if progress != nil {
+		progress(api.Progress{Stage: stage, Step: step, Fraction: f})
+	}
+}
+
+func (e *Engine) solveAndStore(ctx context.Context, scenario string, pol allocation.Policy, progress func(api.Progress)) (*allocation.Plan, *store.PlanRecord, *scenarioGeom, error) {
+	report(progress, "", "loading scenario and building unit cells", 0)
+	g, err := e.geom(ctx, scenario)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var mu sync.Mutex
 	in := allocation.Input{
@@ -263,28 +304,38 @@ func (e *Engine) Solve(ctx context.Context, scenario string, pol allocation.Poli
 		Progress: func(p allocation.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
-			report(p.Stage, p.Step, 0.05+0.85*p.Fraction)
+			report(progress, p.Stage, p.Step, 0.05+0.85*p.Fraction)
 		},
 	}
 	plan, err := allocation.Solve(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("solve scenario %q: %w", scenario, err)
+		return nil, nil, nil, fmt.Errorf("solve scenario %q: %w", scenario, err)
 	}
-	report("", "saving plan", 0.9)
+	report(progress, "", "comparing with today's zoning", 0.9)
+	cmp, err := comparison(ctx, g, plan)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	report(progress, "", "saving plan", 0.92)
 	rec, err := planRecord(plan, scenario, pol)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
+	}
+	if cmp != nil {
+		// Stored with the plan, so whoever serves it need not recompute.
+		if rec.Meta, err = json.Marshal(map[string]any{metaMetric: plan.Metric, metaComparison: cmp}); err != nil {
+			return nil, nil, nil, fmt.Errorf("encode comparison: %w", err)
+		}
 	}
 	id, err := e.st.SavePlan(ctx, rec)
 	if err != nil {
-		return nil, fmt.Errorf("save plan of %q: %w", scenario, err)
+		return nil, nil, nil, fmt.Errorf("save plan of %q: %w", scenario, err)
 	}
 	saved, err := e.st.Plan(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("reload plan %d: %w", id, err)
+		return nil, nil, nil, fmt.Errorf("reload plan %d: %w", id, err)
 	}
-	report("", "drawing zones", 0.95)
-	return e.snapshot(ctx, g, plan, saved)
+	return plan, saved, g, nil
 }
 
 // planRecord converts a plan for storage.
@@ -337,9 +388,11 @@ func planFromRecord(rec *store.PlanRecord, ds *data.Dataset) (*allocation.Plan, 
 	}
 	metric := geo.StraightLine(ds.Planar)
 	p := &allocation.Plan{Dataset: ds, Policy: pol, Metric: metric.Name()}
-	var meta map[string]string
-	if json.Unmarshal(rec.Meta, &meta) == nil && meta[metaMetric] != "" {
-		p.Metric = meta[metaMetric]
+	var meta struct {
+		Metric string `json:"metric"`
+	}
+	if json.Unmarshal(rec.Meta, &meta) == nil && meta.Metric != "" {
+		p.Metric = meta.Metric
 	}
 	ui, si := ds.UnitIndex(), ds.SchoolIndex()
 	for st := range data.NumStages {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,9 @@ func TestPlanRecordRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(rec.Zones, rec2.Zones) || !reflect.DeepEqual(rec.Placements, rec2.Placements) {
 		t.Fatalf("rows differ after a round trip:\n%+v\n%+v", rec.Placements, rec2.Placements)
+	}
+	if !strings.Contains(string(rec.Meta), `"comparison"`) {
+		t.Errorf("the comparison with today's zoning is not stored with the plan: %s", rec.Meta)
 	}
 	if len(rec.Zones) != 32 { // 16 units × 2 stages, all with pupils
 		t.Fatalf("zones %d", len(rec.Zones))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"time"
 
@@ -28,36 +29,40 @@ func (e *Engine) snapshot(ctx context.Context, g *scenarioGeom, p *allocation.Pl
 		Report: rec.Report,
 	}
 	var err error
+	lap := start
+	var laps []any
+	mark := func(step string) {
+		now := time.Now()
+		laps = append(laps, slog.Duration(step, now.Sub(lap).Round(time.Millisecond)))
+		lap = now
+	}
 	for st := range data.NumStages {
 		if s.Zones[st], err = allocation.ZoneFeatures(p, g.tess, data.Stage(st)); err != nil {
 			return nil, fmt.Errorf("plan %d: %w", rec.ID, err)
 		}
 	}
+	mark("zones")
 	s.Schools = schoolFeatures(p)
 	if s.Publication, err = json.Marshal(p.Publication()); err != nil {
 		return nil, fmt.Errorf("plan %d: publication: %w", rec.ID, err)
 	}
-	if len(ds.Current) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		cur, err := allocation.FromZones(ctx, ds, p.Policy, geo.StraightLine(ds.Planar), g.adj, allocation.CurrentZones(ds))
-		if err != nil {
-			return nil, fmt.Errorf("plan %d: evaluate today's zoning: %w", rec.ID, err)
-		}
-		cmp, err := allocation.Compare(cur, p)
-		if err != nil {
-			return nil, fmt.Errorf("plan %d: %w", rec.ID, err)
-		}
-		if s.Comparison, err = json.Marshal(struct {
-			*allocation.Comparison
-			CurrentReport *allocation.Report `json:"current_report"`
-		}{cmp, cur.Report}); err != nil {
+	var meta struct {
+		Comparison *comparisonDoc `json:"comparison"`
+	}
+	cmp := (*comparisonDoc)(nil)
+	if json.Unmarshal(rec.Meta, &meta) == nil && meta.Comparison != nil {
+		cmp = meta.Comparison
+	} else if cmp, err = comparison(ctx, g, p); err != nil {
+		return nil, err
+	}
+	if cmp != nil {
+		if s.Comparison, err = json.Marshal(cmp); err != nil {
 			return nil, fmt.Errorf("plan %d: comparison: %w", rec.ID, err)
 		}
-		if s.Changes, err = changeFeatures(g, cmp); err != nil {
+		if s.Changes, err = changeFeatures(g, cmp.Comparison); err != nil {
 			return nil, fmt.Errorf("plan %d: %w", rec.ID, err)
 		}
+		mark("comparison")
 	}
 	s.Units = make([]api.UnitRef, len(ds.Units))
 	for i := range ds.Units {
@@ -66,7 +71,8 @@ func (e *Engine) snapshot(ctx context.Context, g *scenarioGeom, p *allocation.Pl
 	}
 	s.WriteAssignments = func(w io.Writer) error { return p.WriteAssignmentsCSV(w) }
 	s.Locator = &locator{look: allocation.NewLookup(p, g.tess), planar: ds.Planar}
-	e.log.Info("plan snapshot ready", "plan", rec.ID, "dur", time.Since(start).Round(time.Millisecond))
+	mark("lookup")
+	e.log.Info("plan snapshot ready", append([]any{"plan", rec.ID, "dur", time.Since(start).Round(time.Millisecond)}, laps...)...)
 	return s, nil
 }
 
@@ -82,6 +88,31 @@ func publicLoc(u *data.Unit, planar bool) orb.Point {
 		return orb.Point{math.Round(u.Loc[0]/100) * 100, math.Round(u.Loc[1]/100) * 100}
 	}
 	return orb.Point{math.Round(u.Loc[0]*1000) / 1000, math.Round(u.Loc[1]*1000) / 1000}
+}
+
+// comparisonDoc is the comparison with today's zoning as served and stored
+// with a plan: the changed units per stage and the report of today's zoning.
+type comparisonDoc struct {
+	*allocation.Comparison
+	CurrentReport *allocation.Report `json:"current_report"`
+}
+
+// comparison evaluates today's zoning (Dataset.Current) and compares the
+// plan with it; nil when the scenario has no current zoning.
+func comparison(ctx context.Context, g *scenarioGeom, p *allocation.Plan) (*comparisonDoc, error) {
+	ds := g.ds
+	if len(ds.Current) == 0 {
+		return nil, nil
+	}
+	cur, err := allocation.FromZones(ctx, ds, p.Policy, geo.StraightLine(ds.Planar), g.adj, allocation.CurrentZones(ds))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate today's zoning: %w", err)
+	}
+	cmp, err := allocation.Compare(cur, p)
+	if err != nil {
+		return nil, err
+	}
+	return &comparisonDoc{Comparison: cmp, CurrentReport: cur.Report}, nil
 }
 
 // schoolFeatures lists each school as a Point with its seats, enrolled

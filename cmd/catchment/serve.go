@@ -1,17 +1,23 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"catchment/allocation"
@@ -27,6 +33,11 @@ func init() {
 		summary: "serve the HTTP API and the map pages (loads and solves the demo city when the database is empty)",
 		run:     runServe,
 	})
+	register(command{
+		name:    "serve-worker",
+		summary: "(internal to serve) solve one stored scenario at low CPU priority and store the plan",
+		run:     runServeWorker,
+	})
 }
 
 // serveConfig is the serve command's configuration: flags, with the
@@ -38,7 +49,7 @@ type serveConfig struct {
 	maxUploadMiB, maxBodyKiB                                  int64
 	demoPupils                                                int
 	demoSeed                                                  int64
-	trustProxy                                                bool
+	trustProxy, solveInProcess                                bool
 	grace                                                     time.Duration
 }
 
@@ -79,6 +90,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) (envErr error) {
 	fs.IntVar(&c.demoPupils, "demo-pupils", int(num("CATCHMENT_DEMO_PUPILS", 100_000)), "pupils of the built-in demo city loaded into an empty database (env CATCHMENT_DEMO_PUPILS)")
 	fs.Int64Var(&c.demoSeed, "demo-seed", int64(num("CATCHMENT_DEMO_SEED", 1)), "seed of the demo city (env CATCHMENT_DEMO_SEED)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", envString("CATCHMENT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a trusted proxy) (env CATCHMENT_TRUST_PROXY=true)")
+	fs.BoolVar(&c.solveInProcess, "solve-in-process", envString("CATCHMENT_SOLVE_IN_PROCESS", "") == "true", "solve inside the server process instead of a low-priority worker process (env CATCHMENT_SOLVE_IN_PROCESS=true)")
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
 	return envErr
 }
@@ -113,6 +125,13 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	eng := engine.New(st, log)
+	if !c.solveInProcess {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find own executable for the solve worker: %w", err)
+		}
+		eng.SetSolver(workerSolver(exe, c.db, log))
+	}
 	var origins []string
 	for _, o := range strings.Split(c.cors, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -223,4 +242,125 @@ func plannerToken(env *cliEnv, configured, path string) (string, error) {
 	}
 	fmt.Fprintf(env.stdout, "catchment: planner token (printed once, stored in %s): %s\n", path, t)
 	return t, nil
+}
+
+// workerSolver runs each solve in a child "catchment serve-worker" process
+// at the lowest CPU priority, so that look-ups keep their latency while a
+// long solve runs. The child stores the plan in the database and reports
+// progress and the plan id as JSON lines on stdout; cancelling ctx kills
+// it (the store's transactions make that safe).
+func workerSolver(exe, db string, log *slog.Logger) engine.SolverFunc {
+	return func(ctx context.Context, scenario string, pol allocation.Policy, progress func(api.Progress)) (int64, error) {
+		polJSON, err := json.Marshal(pol)
+		if err != nil {
+			return 0, err
+		}
+		cmd := exec.CommandContext(ctx, exe, "serve-worker", "--db", db, "--scenario", scenario)
+		cmd.Stdin = bytes.NewReader(polJSON)
+		var stderr tailBuffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return 0, err
+		}
+		if err := cmd.Start(); err != nil {
+			return 0, fmt.Errorf("start solve worker: %w", err)
+		}
+		var planID int64
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var msg workerMessage
+			if err := json.Unmarshal(sc.Bytes(), &msg); err != nil {
+				log.Warn("solve worker: unreadable line", "line", sc.Text())
+				continue
+			}
+			if msg.Progress != nil && progress != nil {
+				progress(*msg.Progress)
+			}
+			if msg.PlanID != 0 {
+				planID = msg.PlanID
+			}
+		}
+		werr := cmd.Wait()
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		if werr != nil {
+			return 0, fmt.Errorf("solve worker: %v: %s", werr, strings.TrimSpace(stderr.String()))
+		}
+		if planID == 0 {
+			return 0, errors.New("solve worker reported no plan")
+		}
+		return planID, nil
+	}
+}
+
+// workerMessage is one JSON line of the solve worker's stdout.
+type workerMessage struct {
+	Progress *api.Progress `json:"progress,omitempty"`
+	PlanID   int64         `json:"plan_id,omitempty"`
+}
+
+// tailBuffer keeps the last 4 KiB written (a worker's error output).
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = t.b[len(t.b)-4096:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return string(t.b) }
+
+func runServeWorker(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "serve-worker", "--db FILE --scenario NAME < policy.json")
+	db := fs.String("db", "", "SQLite database `file`")
+	scenario := fs.String("scenario", "", "scenario `name` to solve")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *db == "" || *scenario == "" {
+		fs.Usage()
+		return errUsage
+	}
+	lowerPriority(env.log)
+	pol, err := allocation.ReadPolicy(os.Stdin)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	enc := json.NewEncoder(env.stdout)
+	var mu sync.Mutex
+	id, err := engine.New(st, env.log).SolveAndStore(ctx, *scenario, pol, func(p api.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = enc.Encode(workerMessage{Progress: &p})
+	})
+	if err != nil {
+		return err
+	}
+	return enc.Encode(workerMessage{PlanID: id})
+}
+
+// lowerPriority sets every thread of this process to nice 19 (Linux
+// priorities are per thread; threads created later inherit it).
+func lowerPriority(log *slog.Logger) {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		_ = syscall.Setpriority(syscall.PRIO_PROCESS, 0, 19)
+		return
+	}
+	for _, t := range tasks {
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, 19); err != nil {
+				log.Debug("cannot lower thread priority", "tid", tid, "err", err)
+			}
+		}
+	}
 }

@@ -35,6 +35,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// TestMain lets the test binary act as the catchment binary when serve
+// re-executes itself as a solve worker (os.Executable is the test binary).
+func TestMain(m *testing.M) {
+	if os.Getenv("CATCHMENT_TEST_RUN_MAIN") == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
 var serveURL = regexp.MustCompile(`map page at (http://[^/\s]+)/`)
 
 // startServe runs "catchment serve" in-process until the returned stop is
@@ -97,6 +106,7 @@ func waitReady(t *testing.T, base string) {
 }
 
 func TestServeDemoRestartAndShutdown(t *testing.T) {
+	t.Setenv("CATCHMENT_TEST_RUN_MAIN", "1") // solves run in a worker: this binary
 	db := filepath.Join(t.TempDir(), "c.db")
 	base, out, stop := startServe(t, "--db", db, "--demo-pupils", "3000")
 	waitReady(t, base)
