@@ -19,10 +19,9 @@ type delaunay struct {
 	// hull lists the hull vertices counter-clockwise (or along the line in
 	// the collinear case).
 	hull []int32
-	// failed lists points that could not be inserted because float rounding
-	// in the sweep order put them on or inside the current hull; callers treat
-	// them as duplicates of their nearest triangulated point. It is empty in
-	// practice once points closer than the snap grid have been merged.
+	// failed lists points that could not be inserted (only exact duplicates,
+	// which callers merge beforehand); callers treat them as duplicates of
+	// their nearest triangulated point.
 	failed []int32
 }
 
@@ -35,6 +34,7 @@ func nextHalf(e int32) int32 {
 
 // triangulator holds the sweep-hull state.
 type triangulator struct {
+	lastTri  int32
 	xs, ys   []float64
 	tri      []int32
 	half     []int32
@@ -127,48 +127,7 @@ func triangulate(xs, ys []float64) *delaunay {
 	if orient(xs[i0], ys[i0], xs[i1], ys[i1], xs[i2], ys[i2]) < 0 {
 		i1, i2 = i2, i1
 	}
-	// Shrink the seed until no other point lies in the closed triangle, so
-	// that every later point is strictly outside the hull when it arrives.
-	for changed := true; changed; {
-		changed = false
-		for k := range n {
-			if k == i0 || k == i1 || k == i2 {
-				continue
-			}
-			o01 := orient(xs[i0], ys[i0], xs[i1], ys[i1], xs[k], ys[k])
-			o12 := orient(xs[i1], ys[i1], xs[i2], ys[i2], xs[k], ys[k])
-			o20 := orient(xs[i2], ys[i2], xs[i0], ys[i0], xs[k], ys[k])
-			if o01 < 0 || o12 < 0 || o20 < 0 {
-				continue
-			}
-			switch {
-			case o01 > 0:
-				i2 = k
-			case o12 > 0:
-				i0 = k
-			default:
-				i1 = k
-			}
-			changed = true
-			break
-		}
-	}
-
-	t := &triangulator{xs: xs, ys: ys}
-	maxTri := max(2*n-5, 1)
-	t.tri = make([]int32, 0, 3*maxTri)
-	t.half = make([]int32, 0, 3*maxTri)
-	t.hullPrev = make([]int32, n)
-	t.hullNext = make([]int32, n)
-	t.hullTri = make([]int32, n)
-	for i := range n {
-		t.hullTri[i] = -1
-	}
-	hashSize := int(math.Ceil(math.Sqrt(float64(n))))
-	t.hash = make([]int32, hashSize)
-	for i := range t.hash {
-		t.hash[i] = -1
-	}
+	t := newTriangulator(xs, ys)
 	t.cx, t.cy = circumcenter(xs[i0], ys[i0], xs[i1], ys[i1], xs[i2], ys[i2])
 
 	dists := make([]float64, n)
@@ -206,6 +165,7 @@ func triangulate(xs, ys []float64) *delaunay {
 		}
 		key := t.hashKey(i)
 		start := int32(-1)
+		hashSize := len(t.hash)
 		for j := range hashSize {
 			start = t.hash[(key+j)%hashSize]
 			if start != -1 && start != t.hullNext[start] {
@@ -226,7 +186,11 @@ func triangulate(xs, ys []float64) *delaunay {
 			}
 		}
 		if e == -1 {
-			d.failed = append(d.failed, i)
+			// Float rounding in the sweep order left the point on or
+			// inside the hull: insert it into its triangle instead.
+			if !t.insertInside(i) {
+				d.failed = append(d.failed, i)
+			}
 			continue
 		}
 		q := t.hullNext[e]
@@ -279,6 +243,26 @@ func triangulate(xs, ys []float64) *delaunay {
 	}
 	d.tri, d.half = t.tri, t.half
 	return d
+}
+
+func newTriangulator(xs, ys []float64) *triangulator {
+	n := len(xs)
+	t := &triangulator{xs: xs, ys: ys}
+	maxTri := max(2*n-5, 1)
+	t.tri = make([]int32, 0, 3*maxTri)
+	t.half = make([]int32, 0, 3*maxTri)
+	t.hullPrev = make([]int32, n)
+	t.hullNext = make([]int32, n)
+	t.hullTri = make([]int32, n)
+	for i := range n {
+		t.hullTri[i] = -1
+	}
+	hashSize := int(math.Ceil(math.Sqrt(float64(n))))
+	t.hash = make([]int32, hashSize)
+	for i := range t.hash {
+		t.hash[i] = -1
+	}
+	return t
 }
 
 func (t *triangulator) hashKey(i int32) int {
@@ -421,4 +405,123 @@ func circumcenter(ax, ay, bx, by, cx, cy float64) (float64, float64) {
 		return mx, my
 	}
 	return mx + nx/l*1e12, my + ny/l*1e12
+}
+
+// insertInside inserts point p, which lies inside the current hull or on
+// its boundary, by splitting the triangle (or edge) that holds it, then
+// restores the Delaunay property. It reports false for a point that
+// coincides with a vertex.
+func (t *triangulator) insertInside(p int32) bool {
+	xs, ys := t.xs, t.ys
+	o := func(a, b int32) float64 { return orient(xs[a], ys[a], xs[b], ys[b], xs[p], ys[p]) }
+	ntri := int32(len(t.tri) / 3)
+	tr := min(t.lastTri, ntri-1)
+	found := false
+	// Visibility walk; it terminates on a Delaunay triangulation, with a
+	// scan as a guard.
+	for steps := int32(0); steps < 4*ntri+16 && !found; steps++ {
+		found = true
+		for k := range int32(3) {
+			e := 3*tr + (k+steps)%3
+			if o(t.tri[e], t.tri[nextHalf(e)]) < 0 {
+				if t.half[e] < 0 {
+					return false
+				}
+				tr = t.half[e] / 3
+				found = false
+				break
+			}
+		}
+	}
+	if !found {
+		for tr = 0; tr < ntri; tr++ {
+			if o(t.tri[3*tr], t.tri[3*tr+1]) >= 0 && o(t.tri[3*tr+1], t.tri[3*tr+2]) >= 0 && o(t.tri[3*tr+2], t.tri[3*tr]) >= 0 {
+				break
+			}
+		}
+		if tr == ntri {
+			return false
+		}
+	}
+	zero := int32(-1)
+	nz := 0
+	for k := range int32(3) {
+		e := 3*tr + k
+		if o(t.tri[e], t.tri[nextHalf(e)]) == 0 {
+			zero = e
+			nz++
+		}
+	}
+	switch nz {
+	case 0:
+		t.splitTriangle(tr, p)
+	case 1:
+		t.splitEdge(zero, p)
+	default:
+		return false
+	}
+	t.lastTri = tr
+	return true
+}
+
+// splitTriangle replaces triangle tr = (a, b, c) by (a, b, p), (b, c, p)
+// and (c, a, p).
+func (t *triangulator) splitTriangle(tr, p int32) {
+	e := 3 * tr
+	b, c := t.tri[e+1], t.tri[e+2]
+	hb, hc := t.half[e+1], t.half[e+2]
+	t.tri[e+2] = p
+	t1 := t.addTriangle(b, c, p, hb, -1, e+1)
+	t2 := t.addTriangle(c, t.tri[e], p, hc, e+2, t1+1)
+	if hb == -1 {
+		t.hullTri[b] = t1
+	}
+	if hc == -1 {
+		t.hullTri[c] = t2
+	}
+	t.legalize(e)
+	t.legalize(t1)
+	t.legalize(t2)
+}
+
+// splitEdge splits half-edge e = u→v (and its twin) at p, which lies on it.
+func (t *triangulator) splitEdge(e, p int32) {
+	e1 := nextHalf(e)
+	e2 := nextHalf(e1)
+	u, w := t.tri[e], t.tri[e2]
+	E2 := t.half[e2]
+	o := t.half[e]
+	// Triangle (u, v, w) becomes (p, v, w) plus (u, p, w).
+	t.tri[e] = p
+	n := t.addTriangle(u, p, w, -1, e2, E2)
+	if E2 == -1 {
+		t.hullTri[w] = n + 2
+	}
+	if o == -1 {
+		v := t.tri[e1]
+		t.half[e] = -1
+		t.hullTri[u] = n
+		t.hullTri[p] = e
+		t.hullNext[u], t.hullPrev[p] = p, u
+		t.hullNext[p], t.hullPrev[v] = v, p
+		t.hash[t.hashKey(p)] = p
+		t.legalize(e1)
+		t.legalize(n + 2)
+		return
+	}
+	// Twin triangle (v, u, w') becomes (p, u, w') plus (v, p, w').
+	o1 := nextHalf(o)
+	o2 := nextHalf(o1)
+	v, w2 := t.tri[o], t.tri[o2]
+	O2 := t.half[o2]
+	t.tri[o] = p
+	m := t.addTriangle(v, p, w2, e, o2, O2)
+	t.link(n, o)
+	if O2 == -1 {
+		t.hullTri[w2] = m + 2
+	}
+	t.legalize(e1)
+	t.legalize(n + 2)
+	t.legalize(o1)
+	t.legalize(m + 2)
 }
