@@ -124,11 +124,12 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 	// Which components hold a destination, and which destinations sit on
 	// each edge (for same-edge shortcuts).
 	compHas := make([]bool, len(g.compSize))
-	onEdge := map[int32][]int32{}
+	onChain := map[int32][]int32{}
 	for j := range dests {
 		if dok[j] {
 			compHas[g.comp[g.edgeU[dsnap[j].Edge]]] = true
-			onEdge[dsnap[j].Edge] = append(onEdge[dsnap[j].Edge], int32(j))
+			ch := nw.core.eChain[dsnap[j].Edge]
+			onChain[ch] = append(onChain[ch], int32(j))
 		}
 	}
 
@@ -177,7 +178,7 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 				if matrix != nil {
 					cand, beyond = nw.rowAll(matrix, i, len(dests), kk, osnap[i], cand[:0])
 				} else {
-					cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onEdge, cand[:0])
+					cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onChain, cand[:0])
 				}
 				if !compHas[g.comp[g.edgeU[osnap[i].Edge]]] {
 					beyond = math.Inf(1)
@@ -261,8 +262,8 @@ type labels struct {
 // labels can only be among those, so this prunes the queue without losing
 // any.
 func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) (*labels, error) {
-	g := nw.g
-	n := g.NumNodes()
+	c := nw.core
+	n := len(c.node)
 	if k > maxLabels {
 		return nil, fmt.Errorf("roads: nearest: k = %d exceeds %d labels per node", k, maxLabels)
 	}
@@ -309,20 +310,22 @@ func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) 
 		l.src[x], l.cost[x], l.cr[x] = src, d, uint16(min(cr, math.MaxUint16))
 		h.push(d, v, src)
 	}
+	bit := func(b bool) uint32 {
+		if b {
+			return 1
+		}
+		return 0
+	}
 	for j, s := range dsnap {
 		if !dok[j] {
 			continue
 		}
-		toU, toV := nw.snapCosts(s)
-		var minor uint32
-		if nw.minorEdge(s.Edge) {
-			minor = 1
-		}
+		_, u, w, toU, toW, minorU, minorW := nw.ends(s)
 		if d := s.Off + toU; d <= maxWalk {
-			offer(g.edgeU[s.Edge], d, int32(j), minor)
+			offer(u, d, int32(j), bit(minorU))
 		}
-		if d := s.Off + toV; d <= maxWalk {
-			offer(g.edgeV[s.Edge], d, int32(j), minor)
+		if d := s.Off + toW; d <= maxWalk {
+			offer(w, d, int32(j), bit(minorW))
 		}
 	}
 	for pops := 0; h.len() > 0; pops++ {
@@ -350,21 +353,22 @@ func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) 
 		l.cost[x], l.cost[first] = l.cost[first], l.cost[x]
 		l.cr[x], l.cr[first] = l.cr[first], l.cr[x]
 		l.settled[u]++
-		crossHere := nw.crossingNode(u) && ecr&1 == 1
-		for arc := g.off[u]; arc < g.off[u+1]; arc++ {
-			v := g.arcTo[arc]
+		crossHere := nw.crossingNode(c.node[u]) && ecr&1 == 1
+		for arc := c.off[u]; arc < c.off[u+1]; arc++ {
+			v := c.to[arc]
 			if int(l.settled[v]) >= k {
 				continue
 			}
-			dv := d + float64(nw.arcCost[arc])
+			dv := d + c.cost[arc]
 			if dv > maxWalk {
 				continue
 			}
 			cr := ecr &^ 1
-			if nw.minorEdge(g.arcEdge[arc]) {
-				if crossHere {
-					cr += 2
-				}
+			f := c.flag[arc]
+			if f&1 != 0 && crossHere {
+				cr += 2
+			}
+			if f&2 != 0 {
 				cr |= 1
 			}
 			offer(v, dv, src, cr)
@@ -379,11 +383,11 @@ type cand struct {
 	cross int32
 }
 
-// row merges the labels of the ends of origin snap o's edge (and the
-// destinations on that edge) into its sorted candidate list and bound.
-func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onEdge map[int32][]int32, out []cand) ([]cand, float64) {
-	g := nw.g
-	toU, toV := nw.snapCosts(o)
+// row merges the labels of the core nodes at the ends of origin snap o's
+// chain (and the destinations on that chain) into its candidate list and
+// bound.
+func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onChain map[int32][]int32, out []cand) ([]cand, float64) {
+	ch, u, w, toU, toW, minorU, minorW := nw.ends(o)
 	bound := math.Inf(1)
 	add := func(dest int32, cost float64, cross int32) {
 		for x := range out {
@@ -396,13 +400,13 @@ func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onEdge map[int32]
 		}
 		out = append(out, cand{dest, cost, cross})
 	}
-	minorO := nw.minorEdge(o.Edge)
 	for _, end := range [2]struct {
-		u  int32
-		to float64
-	}{{g.edgeU[o.Edge], toU}, {g.edgeV[o.Edge], toV}} {
-		u, base, cnt := end.u, int(end.u)*k, int(l.settled[end.u])
-		cross := nw.crossingNode(u) && minorO
+		u     int32
+		to    float64
+		minor bool
+	}{{u, toU, minorU}, {w, toW, minorW}} {
+		base, cnt := int(end.u)*k, int(l.settled[end.u])
+		cross := nw.crossingNode(nw.core.node[end.u]) && end.minor
 		for x := base; x < base+cnt; x++ {
 			c := int32(l.cr[x] >> 1)
 			if cross && l.cr[x]&1 == 1 {
@@ -416,9 +420,10 @@ func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onEdge map[int32]
 		}
 		bound = math.Min(bound, o.Off+end.to+b)
 	}
-	for _, j := range onEdge[o.Edge] {
+	for _, j := range onChain[ch] {
 		d := dsnap[j]
-		add(j, o.Off+math.Abs(o.T-d.T)*float64(g.edgeLen[o.Edge])+d.Off, 0)
+		_, _, _, dU, _, _, _ := nw.ends(d)
+		add(j, o.Off+math.Abs(toU-dU)+d.Off, 0)
 	}
 	return finishRow(out, k, bound)
 }

@@ -28,12 +28,14 @@ type Network struct {
 	arcCost []float32 // cost of arc a (= edgeC of its edge)
 	tree    rtree.RTreeGN[float64, int32]
 	pool    sync.Pool // *searchState
+	core    *core     // contracted graph for the k-label search
 }
 
 var _ geo.Metric = (*Network)(nil)
 
-// NewNetwork indexes g for queries with opts (zero fields take defaults).
-// Building the R-tree over edge bounds is O(E log E).
+// NewNetwork indexes g for queries with opts (zero fields take defaults):
+// an R-tree over edge bounds (O(E log E)) and the contracted junction graph
+// the k-label search runs on (O(E)).
 func NewNetwork(g *Graph, opts Options) (*Network, error) {
 	if g == nil {
 		return nil, errors.New("roads: nil graph")
@@ -54,6 +56,7 @@ func NewNetwork(g *Graph, opts Options) (*Network, error) {
 	for a, e := range g.arcEdge {
 		nw.arcCost[a] = nw.edgeC[e]
 	}
+	nw.buildCore()
 	return nw, nil
 }
 

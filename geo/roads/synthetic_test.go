@@ -538,3 +538,95 @@ func TestReadErrors(t *testing.T) {
 		t.Error("bad options: no error")
 	}
 }
+
+// TestChainsAndRings exercises the contracted search on shapes whose
+// degree-2 chains are special: a ring with no junction (a closed
+// pedestrian-area outline), a lollipop whose loop starts and ends at one
+// junction, and a dead end.
+//
+//	R1 ─── R2          A ─── B ─── C        E ─── F ─── G (dead end)
+//	│       │                 ╲   │               │
+//	R4 ─── R3                  ╲  │               H
+//	(ring, area=yes)            D ┘
+func TestChainsAndRings(t *testing.T) {
+	m := newMini()
+	m.node("R1", 0, 0)
+	m.node("R2", 200, 0)
+	m.node("R3", 200, -200)
+	m.node("R4", 0, -200)
+	m.way("highway=pedestrian;area=yes", "R1", "R2", "R3", "R4", "R1")
+	m.node("A", 400, 0)
+	m.node("B", 600, 0)
+	m.node("C", 800, 0)
+	m.node("D", 800, -200)
+	m.way("highway=footway", "A", "B", "C", "D", "B")
+	m.node("E", 1000, 0)
+	m.node("F", 1200, 0)
+	m.node("G", 1400, 0)
+	m.node("H", 1200, -200)
+	m.way("highway=residential", "E", "F", "G")
+	m.way("highway=residential", "F", "H")
+	nw := m.network(t, Options{MaxSnapMeters: 30})
+	if got := len(nw.core.node); got != 1+3+3 {
+		t.Errorf("%d core nodes, want 7 (a promoted ring node, A, B, E, F, G, H)", got)
+	}
+	var pts []orb.Point
+	for _, x := range []float64{0, 50, 150, 200} {
+		pts = append(pts, pt(x, 3), pt(x, -197))
+	}
+	for _, x := range []float64{400, 500, 650, 800, 1000, 1100, 1300, 1400} {
+		pts = append(pts, pt(x, 2))
+	}
+	pts = append(pts, pt(790, -100), pt(700, -90), pt(1195, -150))
+	for _, k := range []int{1, 2, 5, 30} {
+		checkNearest(t, nw, pts, pts[len(pts)/3:], k)
+	}
+}
+
+// TestCrossingCountAcrossChains: a chain whose two ends differ (a footway
+// turning into a primary road at a degree-2 node P) must report the right
+// edge kind at each end in both directions.
+//
+//	          S (0,100)
+//	          │ footway
+//	W ─────── X ─────── E      primary W–X–E; X is an at-grade crossing
+//	          │ footway
+//	          P (0,-100) ────── Q (300,-100) ── R (600,-100)   P–Q–R primary
+//	                            │ residential
+//	                            T (300,-300)
+func TestCrossingCountAcrossChains(t *testing.T) {
+	m := newMini()
+	m.node("W", -300, 0)
+	m.node("X", 0, 0)
+	m.node("E", 300, 0)
+	m.node("S", 0, 100)
+	m.node("P", 0, -100)
+	m.node("Q", 300, -100)
+	m.node("R", 600, -100)
+	m.node("T", 300, -300)
+	m.way("highway=primary", "W", "X", "E")
+	m.way("highway=footway", "S", "X", "P")
+	m.way("highway=primary", "P", "Q", "R")
+	m.way("highway=residential", "Q", "T")
+	nw := m.network(t, Options{})
+	pts := []orb.Point{pt(0, 95), pt(5, -60), pt(450, -100), pt(300, -250), pt(-200, 0)}
+	res, err := nw.NearestDetailed(context.Background(), pts, pts, len(pts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range pts {
+		dest, _ := res.Row(i)
+		for x, d := range dest {
+			r, err := nw.Route(o, pts[d])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Crossings[int(res.Off[i])+x]; int(got) != r.MajorCrossings {
+				t.Errorf("%d→%d: %d crossings, Route says %d", i, d, got, r.MajorCrossings)
+			}
+		}
+	}
+	if r, _ := nw.Route(pts[0], pts[3]); r.MajorCrossings != 1 {
+		t.Errorf("S→T crosses W–E once, got %d", r.MajorCrossings)
+	}
+}
