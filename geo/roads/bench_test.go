@@ -129,3 +129,34 @@ func BenchmarkMetersAndorra(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkNearestAndorra runs Nearest on the real extract: 5,000 units and
+// 100 schools at random graph nodes, k = 16.
+func BenchmarkNearestAndorra(b *testing.B) {
+	g, _ := andorra(b)
+	nw, err := NewNetwork(g, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	rnd := func(k int) []orb.Point {
+		out := make([]orb.Point, k)
+		for i := range out {
+			out[i] = g.Node(rng.IntN(g.NumNodes())).Point
+		}
+		return out
+	}
+	units, schools := rnd(5000), rnd(100)
+	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	defer func() {
+		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+		b.ReportMetric(float64(len(nw.core.node)), "core-nodes")
+		b.ReportMetric(float64(g.NumNodes()), "graph-nodes")
+	}()
+	for b.Loop() {
+		if _, err := nw.Nearest(context.Background(), units, schools, 16); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
