@@ -41,7 +41,15 @@
 // component contains no destination, is reported as Unreachable and its
 // distances are +Inf — never silently replaced by a straight line.
 //
+// Search. Nearest answers every unit's k nearest schools in one k-label
+// multi-source Dijkstra from all schools at once, on the junction graph
+// obtained by contracting chains of degree-2 nodes (crossing nodes are
+// always kept), with a per-node pruning of tentative labels and a radix
+// heap; Meters and Route run a plain Dijkstra on the full graph. Both are
+// checked against each other and against an independent reference.
+//
 // The graph is a flat CSR adjacency over int32 node ids (only the OSM nodes
-// of walkable ways are kept), and Graph.MarshalBinary / UnmarshalBinary cache
-// it as one blob.
+// of walkable ways are kept; components smaller than
+// Options.MinComponentNodes are dropped and counted in ImportStats), and
+// Graph.MarshalBinary / UnmarshalBinary cache it as one blob.
 package roads

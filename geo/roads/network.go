@@ -207,7 +207,9 @@ func (nw *Network) pair(st *searchState, a, b Snap) (cost float64, via int32, vi
 
 // Meters returns the walking distance from a to b (off-network legs
 // included), or +Inf when either point does not snap within MaxSnapMeters
-// or no walking path joins them. It is not bounded by MaxWalkMeters.
+// or no walking path joins them. It is not bounded by MaxWalkMeters. Both
+// off-network legs are always walked (the network is never left between
+// them), so Meters(a, a) is twice a's distance to the network.
 func (nw *Network) Meters(a, b orb.Point) float64 {
 	sa, ok := nw.Snap(a)
 	if !ok {

@@ -17,6 +17,7 @@ type Options struct {
 	// MinComponentNodes drops connected components with fewer nodes at
 	// import (mapping fragments a point would otherwise snap onto and be
 	// stranded). 0 means DefaultMinComponentNodes; negative keeps all.
+	// Only Read and ReadFile use it.
 	MinComponentNodes int
 	// MaxSnapMeters is how far a point may be from the nearest walkable edge
 	// before it is reported unreachable. 0 means DefaultMaxSnapMeters.
@@ -29,8 +30,8 @@ type Options struct {
 	// crossing a trunk/primary road at grade (see package doc). 0 (the
 	// default) measures plain distance; crossings are counted either way.
 	MajorCrossingPenaltyMeters float64
-	// Workers bounds the goroutines used by snapping and row assembly;
-	// 0 means 2.
+	// Workers bounds the goroutines used by snapping, row assembly and the
+	// per-destination searches of very large k; 0 means 2.
 	Workers int
 }
 
