@@ -3,6 +3,10 @@
 // graph, snaps schools and residential units onto it, and answers
 // k-nearest-school queries by walking distance as a geo.Metric.
 //
+// Every point given to this package is WGS-84 [lon, lat] (convert GCJ-02
+// and BD-09 with package geo first); planar xy datasets have no road
+// network and use the Euclidean metric instead.
+//
 // The pipeline is
 //
 //	ReadFile / Read  →  *Graph        (import: which ways a child can walk)
