@@ -206,17 +206,36 @@ func candidates(v float64) [2]int64 {
 	return c
 }
 
-// squareHit reports whether segment s touches the closed pixel centred at
-// (hx, hy), exactly.
+// squareHit reports whether segment s meets the pixel centred at (hx, hy),
+// exactly. Pixels are half-open, [x−½, x+½) × [y−½, y+½), so that pixels
+// tile the plane and a segment through a pixel corner touches only the
+// pixel that owns the corner (otherwise two segments crossing at a corner
+// would each zig-zag through the other's pixels and cross again).
 func squareHit(s iseg, hx, hy int64) bool {
 	ax, ay, bx, by := 2*s.ax, 2*s.ay, 2*s.bx, 2*s.by
-	px, py := 2*hx, 2*hy
-	if max(ax, bx) < px-1 || min(ax, bx) > px+1 || max(ay, by) < py-1 || min(ay, by) > py+1 {
+	l, r := 2*hx-1, 2*hx+1
+	b, t := 2*hy-1, 2*hy+1
+	if max(ax, bx) < l || min(ax, bx) >= r || max(ay, by) < b || min(ay, by) >= t {
 		return false
 	}
+	dx, dy := bx-ax, by-ay
+	// Side of corner (cx − ε·ex, cy − ε·ey): the top and right sides are
+	// pulled in by an infinitesimal ε.
+	side := func(cx, cy, ex, ey int64) int {
+		if o := orientI(ax, ay, bx, by, cx, cy); o != 0 {
+			return o
+		}
+		switch p := dy*ex - dx*ey; {
+		case p > 0:
+			return 1
+		case p < 0:
+			return -1
+		}
+		return 0
+	}
 	pos, neg := false, false
-	for _, c := range [4][2]int64{{px - 1, py - 1}, {px + 1, py - 1}, {px + 1, py + 1}, {px - 1, py + 1}} {
-		switch orientI(ax, ay, bx, by, c[0], c[1]) {
+	for _, c := range [4][4]int64{{l, b, 0, 0}, {r, b, 1, 0}, {r, t, 1, 1}, {l, t, 0, 1}} {
+		switch side(c[0], c[1], c[2], c[3]) {
 		case 1:
 			pos = true
 		case -1:
@@ -582,3 +601,4 @@ func (a *arrangement) betterHit(lo, hi, blo, bhi int32, vy int64) bool {
 	// Same point at y = vy: the larger dx/dy is further right just above.
 	return cmpProd(a.vx[hi]-a.vx[lo], a.vy[bhi]-a.vy[blo], a.vx[bhi]-a.vx[blo], a.vy[hi]-a.vy[lo]) > 0
 }
+

@@ -71,8 +71,9 @@ func checkShape(t testing.TB, what string, g orb.Geometry) {
 }
 
 // interiorPoint returns a point strictly inside a polygonal geometry: the
-// middle of the widest inside run of a horizontal line through the
-// middle of the first shell, nudged off vertices.
+// middle of the widest inside run of a horizontal line halfway between two
+// consecutive vertex heights of the first polygon (so it meets no vertex
+// and no horizontal edge).
 func interiorPoint(g orb.Geometry) (orb.Point, bool) {
 	var polys []orb.Polygon
 	switch v := g.(type) {
@@ -84,9 +85,17 @@ func interiorPoint(g orb.Geometry) (orb.Point, bool) {
 		return orb.Point{}, false
 	}
 	p := polys[0]
-	b := p[0].Bound()
-	for _, frac := range []float64{0.5, 0.3713, 0.6291, 0.1234, 0.8765} {
-		y := b.Min[1] + (b.Max[1]-b.Min[1])*frac
+	var ys []float64
+	for _, r := range p {
+		for _, pt := range r {
+			ys = append(ys, pt[1])
+		}
+	}
+	slices.Sort(ys)
+	ys = slices.Compact(ys)
+	best, bx, by := 0.0, 0.0, 0.0
+	for k := 0; k+1 < len(ys); k++ {
+		y := (ys[k] + ys[k+1]) / 2
 		var xs []float64
 		for _, r := range p {
 			for i := 0; i+1 < len(r); i++ {
@@ -97,17 +106,14 @@ func interiorPoint(g orb.Geometry) (orb.Point, bool) {
 			}
 		}
 		slices.Sort(xs)
-		best, bx := 0.0, 0.0
 		for i := 0; i+1 < len(xs); i += 2 {
-			if w := xs[i+1] - xs[i]; w > best {
-				best, bx = w, (xs[i]+xs[i+1])/2
+			// Weigh by the band height too, to stay away from edges.
+			if w := math.Min(xs[i+1]-xs[i], ys[k+1]-ys[k]); w > best {
+				best, bx, by = w, (xs[i]+xs[i+1])/2, y
 			}
 		}
-		if best > 0 {
-			return orb.Point{bx, y}, true
-		}
 	}
-	return orb.Point{}, false
+	return orb.Point{bx, by}, best > 0
 }
 
 func area(g orb.Geometry) float64 {
