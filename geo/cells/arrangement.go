@@ -601,4 +601,3 @@ func (a *arrangement) betterHit(lo, hi, blo, bhi int32, vy int64) bool {
 	// Same point at y = vy: the larger dx/dy is further right just above.
 	return cmpProd(a.vx[hi]-a.vx[lo], a.vy[bhi]-a.vy[blo], a.vx[bhi]-a.vx[blo], a.vy[hi]-a.vy[lo]) > 0
 }
-
