@@ -99,6 +99,15 @@ func (s *subdiv) trace(hz []int32, nz int, simplify bool) *shapes {
 		if len(tmp) < 3 {
 			continue
 		}
+		// Start at the lowest-leftmost vertex, for stable output.
+		first := 0
+		for i, v := range tmp {
+			f := tmp[first]
+			if s.vx[v] < s.vx[f] || (s.vx[v] == s.vx[f] && s.vy[v] < s.vy[f]) {
+				first = i
+			}
+		}
+		tmp = append(tmp[first:], tmp[:first]...)
 		r := ring{zone: z, start: int32(len(rx))}
 		var hi int64
 		var lo uint64
