@@ -11,13 +11,13 @@ import (
 
 // Gappy compounds: polygon units separated by roads, no point units.
 //
-//	  +----+ 20 m +----+   200 m   +----+
-//	  | 0  | road | 1  |           | 2  |
-//	  +----+      +----+           +----+
-//	     30 m gap (36 m from 1's corner)
-//	  +----+
-//	  | 3  |
-//	  +----+
+//	+----+ 20 m +----+   200 m   +----+
+//	| 0  | road | 1  |           | 2  |
+//	+----+      +----+           +----+
+//	   30 m gap (36 m from 1's corner)
+//	+----+
+//	| 3  |
+//	+----+
 func TestAdjacencyGaps(t *testing.T) {
 	units := []data.Unit{
 		sqUnit("0", 0, 0, 100),

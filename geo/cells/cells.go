@@ -125,7 +125,11 @@ type Tessellation struct {
 	cells   *shapes
 	adjOff  []int32
 	adj     []int32
-	tree    *strTree
+	tree    *strTree // cells of polygon units
+	eg      bgrid    // bucket grid over subdivision edges
+	egMaxX  int64
+	egMaxY  int64
+	edges   csr
 }
 
 // Build tessellates the study area into one cell per unit. Units with a

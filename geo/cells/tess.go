@@ -422,10 +422,16 @@ func (t *Tessellation) cellBox(u int32) box {
 	return b
 }
 
+// buildIndex builds the two Locate indexes: an R-tree over the cells of
+// polygon units, and a bucket grid over the edges of the subdivision for
+// ray casting.
 func (t *Tessellation) buildIndex() {
 	var ids []int32
 	var boxes []box
 	for u := range int32(t.n) {
+		if t.isPoint[u] {
+			continue
+		}
 		if a, b := t.cells.polys(int(u)); a == b {
 			continue
 		}
@@ -433,6 +439,22 @@ func (t *Tessellation) buildIndex() {
 		boxes = append(boxes, t.cellBox(u))
 	}
 	t.tree = newSTRTree(ids, boxes)
+	s := &t.sub
+	if len(s.ea) == 0 {
+		return
+	}
+	minX, minY := int64(math.MaxInt64), int64(math.MaxInt64)
+	maxX, maxY := int64(math.MinInt64), int64(math.MinInt64)
+	for i := range s.vx {
+		minX, maxX = min(minX, int64(s.vx[i])), max(maxX, int64(s.vx[i]))
+		minY, maxY = min(minY, int64(s.vy[i])), max(maxY, int64(s.vy[i]))
+	}
+	t.eg = newBgrid(minX, minY, maxX, maxY, len(s.ea))
+	t.egMaxX, t.egMaxY = maxX, maxY
+	t.edges = buildSegCSR(&t.eg, len(s.ea), func(e int) (int64, int64, int64, int64) {
+		a, b := s.ea[e], s.eb[e]
+		return int64(s.vx[a]), int64(s.vy[a]), int64(s.vx[b]), int64(s.vy[b])
+	})
 }
 
 // Len returns the number of units (and cells).
@@ -549,14 +571,17 @@ func (t *Tessellation) Dissolve(labels []int32, nzones int) ([]orb.Geometry, err
 }
 
 // Locate returns the unit whose cell contains p (in the input coordinates).
-// Polygon cells are found by bounding-box R-tree search and exact
-// point-in-polygon tests; a point on the boundary between cells goes to the
-// lowest-indexed of them. A point in a point unit's cell — that is, up to
-// the snap grid, a point whose nearest point unit in the local projection
-// is that unit — is located only when it lies within Options.MaxLocateMeters
-// of the unit. ok is false outside every cell (outside the study boundary,
-// or in a gap between polygon units when there are no point units).
-// Locate does not allocate and is safe for concurrent use.
+// A point strictly inside a polygon unit's cell is found by an R-tree over
+// those cells and an exact point-in-polygon test; otherwise a ray cast
+// towards −x through a bucket grid of the subdivision's edges finds the cell
+// around p. Cells of point units are their Voronoi cells (in the local
+// projection, up to the snap grid), so this is the nearest point unit; it is
+// located only within Options.MaxLocateMeters of that unit. A point on the
+// boundary between cells goes to the lowest-indexed of them. ok is false
+// outside every cell: outside the study boundary, or in a gap between
+// polygon units when there are no point units. Locate does not allocate and
+// is safe for concurrent use; its answers agree exactly with the cells and
+// with the zones of Dissolve.
 func (t *Tessellation) Locate(p orb.Point) (unit int, ok bool) {
 	if !finite(p[0]) || !finite(p[1]) {
 		return -1, false
@@ -565,16 +590,17 @@ func (t *Tessellation) Locate(p orb.Point) (unit int, ok bool) {
 	if math.Abs(gx) > 2*maxExtent || math.Abs(gy) > 2*maxExtent {
 		return -1, false
 	}
+	best := int32(-1)
 	var st stabbing
 	st.reset(t.tree, gx, gy)
-	best := int32(-1)
 	for u := st.next(); u >= 0; u = st.next() {
-		if best >= 0 && u > best {
-			continue
-		}
-		if t.inCell(u, gx, gy) {
+		if in, on := t.inCell(u, gx, gy); in && !on {
 			best = u
+			break
 		}
+	}
+	if best < 0 {
+		best = t.rayLocate(gx, gy)
 	}
 	if best < 0 {
 		return -1, false
@@ -588,12 +614,96 @@ func (t *Tessellation) Locate(p orb.Point) (unit int, ok bool) {
 	return int(best), true
 }
 
-// inCell reports whether (x, y), in grid units, lies in unit u's cell or on
-// its boundary.
-func (t *Tessellation) inCell(u int32, x, y float64) bool {
+// rayLocate finds the cell around (x, y) (grid units) from the first
+// subdivision edge met by a ray towards −x just above the point; on an edge
+// or vertex it returns the lowest unit there.
+func (t *Tessellation) rayLocate(x, y float64) int32 {
+	s := &t.sub
+	g := &t.eg
+	if len(s.ea) == 0 || x < float64(g.x0) || y < float64(g.y0) || x > float64(t.egMaxX) || y > float64(t.egMaxY) {
+		return -1
+	}
+	r := g.row(int64(math.Floor(y)))
+	best := int32(-1)
+	bestX := math.Inf(-1)
+	var bestSlope float64
+	for c := g.col(int64(math.Floor(x))); c >= 0; c-- {
+		for _, e := range t.edges.bucket(int32(r*g.nx + c)) {
+			a, b := s.ea[e], s.eb[e]
+			x1, y1 := float64(s.vx[a]), float64(s.vy[a])
+			x2, y2 := float64(s.vx[b]), float64(s.vy[b])
+			if (x1 == x && y1 == y) || (x2 == x && y2 == y) {
+				return t.lowestAt(e, x, y)
+			}
+			if y1 == y2 {
+				if y1 == y && x >= math.Min(x1, x2) && x <= math.Max(x1, x2) {
+					return t.lowestAt(e, x, y)
+				}
+				continue
+			}
+			if y1 > y2 {
+				x1, y1, x2, y2 = x2, y2, x1, y1
+			}
+			if !(y1 <= y && y < y2) {
+				continue
+			}
+			slope := (x2 - x1) / (y2 - y1)
+			xi := x1 + (y-y1)*slope
+			if xi > x {
+				continue
+			}
+			if xi == x {
+				return t.lowestAt(e, x, y)
+			}
+			if xi > bestX || (xi == bestX && slope > bestSlope) {
+				best, bestX, bestSlope = e, xi, slope
+			}
+		}
+		if best >= 0 && bestX >= float64(g.x0+int64(c)*g.size) {
+			break
+		}
+	}
+	if best < 0 {
+		return -1
+	}
+	// The side of the edge that faces +x: right of an upward edge, left of
+	// a downward one.
+	if s.vy[s.eb[best]] > s.vy[s.ea[best]] {
+		return s.er[best]
+	}
+	return s.el[best]
+}
+
+// lowestAt returns the lowest unit on either side of edge e, or around its
+// endpoint when (x, y) is that endpoint.
+func (t *Tessellation) lowestAt(e int32, x, y float64) int32 {
+	s := &t.sub
+	lowest := func(a, b int32) int32 {
+		switch {
+		case a < 0:
+			return b
+		case b < 0:
+			return a
+		}
+		return min(a, b)
+	}
+	for _, v := range [2]int32{s.ea[e], s.eb[e]} {
+		if float64(s.vx[v]) == x && float64(s.vy[v]) == y {
+			u := int32(-1)
+			for _, h := range s.vOut[s.vOff[v]:s.vOff[v+1]] {
+				u = lowest(u, lowest(s.el[h>>1], s.er[h>>1]))
+			}
+			return u
+		}
+	}
+	return lowest(s.el[e], s.er[e])
+}
+
+// inCell reports whether (x, y), in grid units, lies in unit u's cell, and
+// whether it lies on the cell's boundary.
+func (t *Tessellation) inCell(u int32, x, y float64) (in, on bool) {
 	sh := t.cells
 	p0, p1 := sh.polys(int(u))
-	in := false
 	for r := sh.polyOff[p0]; r < sh.polyOff[p1]; r++ {
 		lo, hi := sh.ringOff[r], sh.ringOff[r+1]
 		x1, y1 := float64(sh.xs[hi-1]), float64(sh.ys[hi-1])
@@ -602,20 +712,20 @@ func (t *Tessellation) inCell(u int32, x, y float64) bool {
 			if (y1 > y) != (y2 > y) {
 				c := (x2-x1)*(y-y1) - (y2-y1)*(x-x1)
 				if c == 0 {
-					return true
+					return true, true
 				}
 				if (c > 0) == (y2 > y1) {
 					in = !in
 				}
 			} else if y1 == y && y2 == y && x >= math.Min(x1, x2) && x <= math.Max(x1, x2) {
-				return true
+				return true, true
 			} else if (x == x1 && y == y1) || (x == x2 && y == y2) {
-				return true
+				return true, true
 			}
 			x1, y1 = x2, y2
 		}
 	}
-	return in
+	return in, false
 }
 
 // metres returns p in the local projection (metres from the origin).
