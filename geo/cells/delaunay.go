@@ -81,7 +81,7 @@ func triangulate(xs, ys []float64) *delaunay {
 		if i == i0 {
 			continue
 		}
-		if dd := dist2(i, xs[i0], ys[i0]); dd < best {
+		if dd := dist2(i, xs[i0], ys[i0]); dd < best && dd > 0 {
 			best, i1 = dd, i
 		}
 	}

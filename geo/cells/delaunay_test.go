@@ -254,3 +254,17 @@ func TestInsertInside(t *testing.T) {
 		t.Errorf("area %g, want 8", area)
 	}
 }
+
+// Exact duplicates cannot be triangulated; they are reported as failed
+// (callers merge them beforehand) and never corrupt the triangulation.
+func TestTriangulateDuplicates(t *testing.T) {
+	xs := []float64{0, 10, 0, 10, 5, 0, 5}
+	ys := []float64{0, 0, 10, 10, 5, 0, 5}
+	d := triangulate(xs, ys)
+	if len(d.failed) != 2 {
+		t.Fatalf("failed %v, want the two duplicates", d.failed)
+	}
+	if got := len(d.tri) / 3; got != 4 {
+		t.Errorf("%d triangles, want 4", got)
+	}
+}

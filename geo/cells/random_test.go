@@ -3,6 +3,9 @@ package cells
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -39,10 +42,10 @@ func TestRandomCity(t *testing.T) {
 			holey[i] = -1
 		}
 	}
-	zones2 := checkTiling(t, ts, holey, nz)
+	checkTiling(t, ts, holey, nz)
 	compact := checkTiling(t, ts, blockLabels(units, 36), 36)
 
-	reps := shapely(t, zones, zones2, compact)
+	reps := shapely(t, zones, compact)
 	for k, rep := range reps {
 		if len(rep.Invalid) > 0 {
 			t.Errorf("set %d: shapely: %d invalid zones, e.g. %v", k, len(rep.Invalid), rep.Invalid[0])
@@ -57,7 +60,7 @@ func TestRandomCity(t *testing.T) {
 		if rep.Overlap > 1e-4*sum {
 			t.Errorf("set %d: zones overlap by %g of %g", k, rep.Overlap, sum)
 		}
-		if k != 1 && math.Abs(rep.Union-cellSum) > 1e-3*cellSum {
+		if math.Abs(rep.Union-cellSum) > 1e-3*cellSum {
 			t.Errorf("set %d: union %g, cells %g", k, rep.Union, cellSum)
 		}
 	}
@@ -103,9 +106,11 @@ func TestRandomCity(t *testing.T) {
 			// projection, up to the snap grid (about a centimetre).
 			mx, my := ts.metres(p)
 			du := math.Hypot(ts.mx[u]-mx, ts.my[u]-my)
+			lim := (du - 0.05) * (du - 0.05)
 			for _, j := range pts {
-				if d := math.Hypot(ts.mx[j]-mx, ts.my[j]-my); d < du-0.05 {
-					t.Errorf("Locate(%v) = %d at %.3f m, but %d is at %.3f m", p, u, du, j, d)
+				dx, dy := ts.mx[j]-mx, ts.my[j]-my
+				if d2 := dx*dx + dy*dy; d2 < lim && du > 0.05 {
+					t.Errorf("Locate(%v) = %d at %.3f m, but %d is at %.3f m", p, u, du, j, math.Sqrt(d2))
 					break
 				}
 			}
@@ -114,4 +119,61 @@ func TestRandomCity(t *testing.T) {
 			t.Fatal("too many disagreements")
 		}
 	}
+}
+
+// Zone coordinates are on the 1e-7 degree grid: at most 7 decimals.
+func TestSevenDecimals(t *testing.T) {
+	units := randomCity(400, 100, 3, 3)
+	ts := mustBuild(t, units, false, nil, Options{})
+	zones, err := ts.Dissolve(blockLabels(units, 9), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for z, g := range zones {
+		for _, p := range polygonsOf(g) {
+			for _, r := range p {
+				for _, pt := range r {
+					for _, c := range pt {
+						s := strconv.FormatFloat(c, 'f', -1, 64)
+						if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > 7 {
+							t.Fatalf("zone %d: coordinate %s has more than 7 decimals", z, s)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Locate is safe for concurrent readers.
+func TestLocateConcurrent(t *testing.T) {
+	units := randomCity(600, 200, 3, 5)
+	ts := mustBuild(t, units, false, nil, Options{})
+	r := rand.New(rand.NewPCG(1, 3))
+	pts := make([]orb.Point, 2000)
+	want := make([]int, len(pts))
+	for i := range pts {
+		pts[i] = at((r.Float64()*2-1)*2000, (r.Float64()*2-1)*2000)
+		u, ok := ts.Locate(pts[i])
+		if !ok {
+			u = -1
+		}
+		want[i] = u
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i, p := range pts {
+				u, ok := ts.Locate(p)
+				if !ok {
+					u = -1
+				}
+				if u != want[i] {
+					t.Errorf("concurrent Locate(%v) = %d, want %d", p, u, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
