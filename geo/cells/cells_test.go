@@ -354,6 +354,9 @@ func TestDissolveShapes(t *testing.T) {
 		{"unzoned centre", []int32{0, 0, 0, 0, -1, 0, 0, 0, 0}, 1, []int{1}, []int{1}},
 		{"empty zone", []int32{0, 0, 0, 0, 0, 0, 0, 0, 0}, 2, []int{1, 0}, []int{0, 0}},
 		{"diagonal pair", []int32{0, -1, -1, -1, 0, -1, -1, -1, -1}, 1, []int{2}, []int{0}},
+		// Zone 0 surrounds the centre but not corner 0, so its boundary
+		// touches itself at (100,100): a shell and a hole meeting there.
+		{"C with touching tips", []int32{-1, 0, 0, 0, 1, 0, 0, 0, 0}, 2, []int{1, 1}, []int{1, 0}},
 	}
 	var sets [][]orb.Geometry
 	for _, tc := range tests {

@@ -67,37 +67,12 @@ func (s *subdiv) trace(hz []int32, nz int, simplify bool) *shapes {
 	var rings []ring
 	var rx, ry []int32
 	var tmp []int32
-	for h0 := range int32(nh) {
-		z := hz[h0]
-		if z < 0 || visited[h0] {
-			continue
-		}
-		tmp = tmp[:0]
-		for h := h0; ; {
-			visited[h] = true
-			tmp = append(tmp, s.origin(h))
-			v := s.origin(h ^ 1)
-			off := s.vOff[v]
-			deg := s.vOff[v+1] - off
-			k := s.pos[h^1]
-			nx := int32(-1)
-			for i := int32(1); i <= deg; i++ {
-				g := s.vOut[off+(k-i+deg)%deg]
-				if hz[g] == z {
-					nx = g
-					break
-				}
-			}
-			h = nx
-			if h == h0 || h < 0 {
-				break
-			}
-		}
+	addRing := func(z int32, tmp []int32) {
 		if simplify {
 			tmp = s.simplify(tmp)
 		}
 		if len(tmp) < 3 {
-			continue
+			return
 		}
 		// Start at the lowest-leftmost vertex, for stable output.
 		first := 0
@@ -131,9 +106,48 @@ func (s *subdiv) trace(hz []int32, nz int, simplify bool) *shapes {
 		r.end = int32(len(rx))
 		r.pos = hi > 0 || (hi == 0 && lo > 0)
 		if hi == 0 && lo == 0 {
-			continue // cannot happen for a proper subdivision; be safe
+			return // cannot happen for a proper subdivision; be safe
 		}
 		rings = append(rings, r)
+	}
+	seenAt := make([]int32, len(s.vx))
+	for i := range seenAt {
+		seenAt[i] = -1
+	}
+	var parts [][]int32
+	for h0 := range int32(nh) {
+		z := hz[h0]
+		if z < 0 || visited[h0] {
+			continue
+		}
+		tmp = tmp[:0]
+		for h := h0; ; {
+			visited[h] = true
+			tmp = append(tmp, s.origin(h))
+			v := s.origin(h ^ 1)
+			off := s.vOff[v]
+			deg := s.vOff[v+1] - off
+			k := s.pos[h^1]
+			nx := int32(-1)
+			for i := int32(1); i <= deg; i++ {
+				g := s.vOut[off+(k-i+deg)%deg]
+				if hz[g] == z {
+					nx = g
+					break
+				}
+			}
+			h = nx
+			if h == h0 || h < 0 {
+				break
+			}
+		}
+		// A cycle that passes a vertex twice (a zone shaped like a C whose
+		// tips touch) is split there into simple rings: a shell and a hole
+		// touching at that vertex, as OGC validity requires.
+		parts = splitAtRepeats(tmp, seenAt, parts[:0])
+		for _, part := range parts {
+			addRing(z, part)
+		}
 	}
 	// Group rings by zone; shells by decreasing area for determinism.
 	order := make([]int32, len(rings))
@@ -291,4 +305,32 @@ func insideDoubled(xs, ys []int32, px, py int64) bool {
 		}
 	}
 	return in
+}
+
+// splitAtRepeats splits a closed vertex cycle into cycles that visit every
+// vertex at most once, appending them to out. seenAt must be −1 for every
+// vertex on entry and is restored on return.
+func splitAtRepeats(cyc []int32, seenAt []int32, out [][]int32) [][]int32 {
+	var stack []int32
+	for _, v := range cyc {
+		if k := seenAt[v]; k >= 0 {
+			// stack[k:] is a closed sub-cycle starting and ending at v.
+			sub := slices.Clone(stack[k:])
+			out = append(out, sub)
+			for _, w := range stack[k+1:] {
+				seenAt[w] = -1
+			}
+			stack = stack[:k+1]
+			continue
+		}
+		seenAt[v] = int32(len(stack))
+		stack = append(stack, v)
+	}
+	for _, w := range stack {
+		seenAt[w] = -1
+	}
+	if len(stack) > 0 {
+		out = append(out, stack)
+	}
+	return out
 }
