@@ -504,3 +504,46 @@ func TestMaxLocate(t *testing.T) {
 		t.Error("located NaN")
 	}
 }
+
+// A hole that touches its shell in the middle of a straight hole edge: the
+// edge midpoint, where holes are tested for containment, lies on the shell.
+//
+//	300 +----+---------+----+
+//	    |    |    A    |    |
+//	200 | A  +---------+ A  |
+//	    |    |    B    |    |
+//	100 |    +----P----+    |      P = (200, 100)
+//	    |    |A  / \  A|    |      T2 (zone C) has its apex at P
+//	  0 +----+--+-C-+--+----+
+//	    0   100 150 250 300  400
+func TestHoleTouchesShellMidEdge(t *testing.T) {
+	poly := func(id string, pts ...orb.Point) data.Unit {
+		r := append(orb.Ring(pts), pts[0])
+		var c orb.Point
+		for _, p := range pts {
+			c[0] += p[0] / float64(len(pts))
+			c[1] += p[1] / float64(len(pts))
+		}
+		return data.Unit{ID: id, Loc: c, Geom: orb.Polygon{r}}
+	}
+	P := orb.Point{200, 100}
+	units := []data.Unit{
+		poly("left", orb.Point{0, 0}, orb.Point{100, 0}, orb.Point{100, 300}, orb.Point{0, 300}),
+		poly("top", orb.Point{100, 200}, orb.Point{300, 200}, orb.Point{300, 300}, orb.Point{100, 300}),
+		poly("right", orb.Point{300, 0}, orb.Point{400, 0}, orb.Point{400, 300}, orb.Point{300, 300}),
+		poly("B", orb.Point{100, 100}, orb.Point{300, 100}, orb.Point{300, 200}, orb.Point{100, 200}),
+		poly("T1", orb.Point{100, 0}, orb.Point{150, 0}, P, orb.Point{100, 100}),
+		poly("T2", orb.Point{150, 0}, orb.Point{250, 0}, P),
+		poly("T3", orb.Point{250, 0}, orb.Point{300, 0}, orb.Point{300, 100}, P),
+	}
+	ts := mustBuild(t, units, true, nil, Options{})
+	zones := checkTiling(t, ts, []int32{0, 0, 0, 1, 0, 2, 0}, 3)
+	a, ok := zones[0].(orb.Polygon)
+	if !ok || len(a) != 2 {
+		t.Fatalf("zone A = %v, want a polygon with one hole", zones[0])
+	}
+	rep := shapely(t, zones)[0]
+	if len(rep.Invalid) > 0 || rep.Overlap > 0 {
+		t.Errorf("shapely: invalid %v, overlap %g", rep.Invalid, rep.Overlap)
+	}
+}

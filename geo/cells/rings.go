@@ -193,17 +193,35 @@ func (s *subdiv) trace(hz []int32, nz int, simplify bool) *shapes {
 		}
 		for _, hr := range group[nshell:] {
 			r := &rings[hr]
-			// Midpoint of the hole's first edge, doubled: on no other ring.
-			px := int64(rx[r.start]) + int64(rx[r.start+1])
-			py := int64(ry[r.start]) + int64(ry[r.start+1])
+			// The shell holding the hole holds the midpoints of its edges.
+			// Rings of one zone share no edge, but a midpoint can still be a
+			// point where the hole touches another ring: then try the next.
 			best := -1
-			for si := len(shells) - 1; si >= 0; si-- { // smallest first
-				s := &rings[shells[si]]
-				if px < 2*int64(s.minX) || px > 2*int64(s.maxX) || py < 2*int64(s.minY) || py > 2*int64(s.maxY) {
-					continue
+			for e := r.start; e < r.end; e++ {
+				f := e + 1
+				if f == r.end {
+					f = r.start
 				}
-				if insideDoubled(rx[s.start:s.end], ry[s.start:s.end], px, py) {
-					best = si
+				px := int64(rx[e]) + int64(rx[f])
+				py := int64(ry[e]) + int64(ry[f])
+				best = -1
+				touched := false
+				for si := len(shells) - 1; si >= 0; si-- { // smallest first
+					s := &rings[shells[si]]
+					if px < 2*int64(s.minX) || px > 2*int64(s.maxX) || py < 2*int64(s.minY) || py > 2*int64(s.maxY) {
+						continue
+					}
+					in, on := insideDoubled(rx[s.start:s.end], ry[s.start:s.end], px, py)
+					if on {
+						touched = true
+						break
+					}
+					if in {
+						best = si
+						break
+					}
+				}
+				if !touched {
 					break
 				}
 			}
@@ -284,10 +302,9 @@ func (s *subdiv) simplify(r []int32) []int32 {
 }
 
 // insideDoubled reports whether the doubled point (px, py) lies inside the
-// ring (given in plain coordinates), by exact even–odd crossing count. The
-// point must not lie on the ring.
-func insideDoubled(xs, ys []int32, px, py int64) bool {
-	in := false
+// ring (given in plain coordinates), by exact even–odd crossing count, and
+// whether it lies on the ring.
+func insideDoubled(xs, ys []int32, px, py int64) (in, on bool) {
 	n := len(xs)
 	for i := range n {
 		j := i + 1
@@ -297,14 +314,23 @@ func insideDoubled(xs, ys []int32, px, py int64) bool {
 		x1, y1 := 2*int64(xs[i]), 2*int64(ys[i])
 		x2, y2 := 2*int64(xs[j]), 2*int64(ys[j])
 		if (y1 > py) == (y2 > py) {
+			if y1 == py && y2 == py && px >= min(x1, x2) && px <= max(x1, x2) {
+				return false, true
+			}
+			if (x1 == px && y1 == py) || (x2 == px && y2 == py) {
+				return false, true
+			}
 			continue
 		}
 		o := orientI(x1, y1, x2, y2, px, py)
+		if o == 0 {
+			return false, true
+		}
 		if (y2 > y1 && o > 0) || (y2 < y1 && o < 0) {
 			in = !in
 		}
 	}
-	return in
+	return in, false
 }
 
 // splitAtRepeats splits a closed vertex cycle into cycles that visit every
@@ -315,8 +341,7 @@ func splitAtRepeats(cyc []int32, seenAt []int32, out [][]int32) [][]int32 {
 	for _, v := range cyc {
 		if k := seenAt[v]; k >= 0 {
 			// stack[k:] is a closed sub-cycle starting and ending at v.
-			sub := slices.Clone(stack[k:])
-			out = append(out, sub)
+			out = append(out, slices.Clone(stack[k:]))
 			for _, w := range stack[k+1:] {
 				seenAt[w] = -1
 			}
