@@ -162,7 +162,8 @@ func schoolFeatures(p *allocation.Plan) *geojson.FeatureCollection {
 }
 
 // changeFeatures draws the cells of the units whose zone school changes,
-// one feature per unit and stage.
+// one feature per unit and stage. Units without pupils of the stage move
+// nobody and are left out (Compare lists them when their zone changes).
 func changeFeatures(g *scenarioGeom, cmp *allocation.Comparison) (*geojson.FeatureCollection, error) {
 	fc := geojson.NewFeatureCollection()
 	ui := g.ds.UnitIndex()
@@ -172,6 +173,9 @@ func changeFeatures(g *scenarioGeom, cmp *allocation.Comparison) (*geojson.Featu
 			continue
 		}
 		for _, ch := range sc.Units {
+			if ch.Pupils == 0 {
+				continue
+			}
 			u, ok := ui[ch.UnitID]
 			if !ok {
 				return nil, fmt.Errorf("changed unit %q is not in the scenario", ch.UnitID)
