@@ -507,17 +507,22 @@ func TestMaxLocate(t *testing.T) {
 
 // A hole that touches its shell in the middle of a straight hole edge: the
 // edge midpoint, where holes are tested for containment, lies on the shell.
+// The picture is drawn with x and y swapped (so that the hole's first edge,
+// from its lowest-leftmost vertex, is the one through P):
 //
 //	300 +----+---------+----+
 //	    |    |    A    |    |
 //	200 | A  +---------+ A  |
 //	    |    |    B    |    |
-//	100 |    +----P----+    |      P = (200, 100)
+//	100 |    +----P----+    |      P = (200, 100) before the swap
 //	    |    |A  / \  A|    |      T2 (zone C) has its apex at P
 //	  0 +----+--+-C-+--+----+
 //	    0   100 150 250 300  400
 func TestHoleTouchesShellMidEdge(t *testing.T) {
 	poly := func(id string, pts ...orb.Point) data.Unit {
+		for i := range pts {
+			pts[i][0], pts[i][1] = pts[i][1], pts[i][0]
+		}
 		r := append(orb.Ring(pts), pts[0])
 		var c orb.Point
 		for _, p := range pts {
