@@ -256,25 +256,29 @@ func BuildContext(ctx context.Context, units []data.Unit, planar bool, boundary 
 	// Box.
 	addRing(orb.Ring{fr.point(int32(bx0), int32(by0)), fr.point(int32(bx1), int32(by0)),
 		fr.point(int32(bx1), int32(by1)), fr.point(int32(bx0), int32(by1)), fr.point(int32(bx0), int32(by0))}, -1)
-	// Study boundary.
-	boundaryRegion := int32(n)
+	// Polygon units: one even–odd region per polygon part (so that
+	// overlapping parts of a MultiPolygon still count as inside), numbered
+	// in unit order so that the lowest region means the lowest unit.
+	var regionUnit []int32
+	for i, ps := range polys {
+		for _, p := range ps {
+			for _, r := range p {
+				addRing(r, int32(len(regionUnit)))
+			}
+			regionUnit = append(regionUnit, int32(i))
+		}
+	}
+	// Study boundary: regions after the polygon units', one per part.
+	boundaryRegion := int32(len(regionUnit))
 	if bpolys == nil {
 		hull := t.bufferedHull(units, polys, opt.HullBufferMeters)
 		if len(hull) >= 4 {
 			addRing(hull, boundaryRegion)
 		}
 	} else {
-		for _, p := range bpolys {
+		for k, p := range bpolys {
 			for _, r := range p {
-				addRing(r, boundaryRegion)
-			}
-		}
-	}
-	// Polygon units.
-	for i, ps := range polys {
-		for _, p := range ps {
-			for _, r := range p {
-				addRing(r, int32(i))
+				addRing(r, boundaryRegion+int32(k))
 			}
 		}
 	}
@@ -291,7 +295,7 @@ func BuildContext(ctx context.Context, units []data.Unit, planar bool, boundary 
 	if err != nil {
 		return nil, fmt.Errorf("cells: %w", err)
 	}
-	unitOfFace := t.labelFaces(arr, boundaryRegion, siteUnit)
+	unitOfFace := t.labelFaces(arr, regionUnit, siteUnit)
 	t.buildSubdiv(arr, unitOfFace)
 	hz := make([]int32, 2*len(t.sub.ea))
 	for h := range hz {

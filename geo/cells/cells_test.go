@@ -154,6 +154,31 @@ func scenarios() []scenario {
 			locate:   []locCase{{orb.Point{150, 150}, -1}, {orb.Point{190, 10}, 1}, {orb.Point{10, 190}, 2}},
 		},
 		{
+			// A unit digitised as two overlapping squares, and a study area
+			// in two parts:
+			//
+			//	150 +---------------------------+       +------+
+			//	100 | +--+--+--+                |       |      |
+			//	    | |m |mm| m|       p        |       |  p   |
+			//	  0 | +--+--+--+                |       +------+
+			//	-50 +---------------------------+
+			//	   -50 0  50 100 150    300     400     500    600
+			name: "overlapping parts and a two-part boundary",
+			units: []data.Unit{
+				{ID: "m", Loc: orb.Point{75, 50}, Geom: orb.MultiPolygon{
+					sqUnit("", 0, 0, 100).Geom.(orb.Polygon), sqUnit("", 50, 0, 100).Geom.(orb.Polygon)}},
+				ptUnit("p", 300, 50),
+			},
+			boundary: orb.MultiPolygon{
+				{orb.Ring{{-50, -50}, {400, -50}, {400, 150}, {-50, 150}, {-50, -50}}},
+				{orb.Ring{{500, 0}, {600, 0}, {600, 100}, {500, 100}, {500, 0}}},
+			},
+			cellArea: []float64{15000, 100000 - 15000},
+			adj:      [][]int32{{1}, {0}},
+			total:    100000,
+			locate:   []locCase{{orb.Point{75, 50}, 0}, {orb.Point{550, 50}, 1}, {orb.Point{450, 50}, -1}},
+		},
+		{
 			// A compound with a courtyard holding another compound, and a
 			// compound overlapping the first one (the overlap stays with
 			// the lower index):

@@ -12,7 +12,10 @@ import (
 
 // labelFaces returns, for every face of the arrangement, the unit whose cell
 // it belongs to (−1 for none).
-func (t *Tessellation) labelFaces(a *arrangement, boundaryRegion int32, siteUnit []int32) []int32 {
+// Regions below len(regionUnit) are polygon parts of unit regionUnit[r];
+// the regions above are parts of the study boundary.
+func (t *Tessellation) labelFaces(a *arrangement, regionUnit []int32, siteUnit []int32) []int32 {
+	boundaryRegion := int32(len(regionUnit))
 	nf := a.nFaces
 	nh := int32(len(a.face))
 	// Half-edges by face.
@@ -101,7 +104,7 @@ func (t *Tessellation) labelFaces(a *arrangement, boundaryRegion int32, siteUnit
 			continue
 		}
 		if p[0] < boundaryRegion {
-			unit[f] = p[0]
+			unit[f] = regionUnit[p[0]]
 			continue
 		}
 		if len(siteUnit) == 0 {
