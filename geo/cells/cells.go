@@ -13,7 +13,24 @@
 // edges stay straight in degrees, and "nearest point unit" means nearest in
 // that projection everywhere in this package.
 //
+// How it works: the Delaunay triangulation of the point units (a radial
+// sweep with exact orientation and in-circle predicates) gives their Voronoi
+// edges; these, the study boundary, every polygon unit ring and a frame box
+// become segments on the snap grid, which Hobby-style snap rounding nodes
+// into a planar arrangement (every segment re-routed through the hot pixels
+// it touches, all predicates exact in integers). Faces of the arrangement
+// are labelled by walking from the outside: crossing an edge flips
+// membership of the polygons it belongs to (even–odd), and Voronoi edges
+// say which point unit owns each side. Edges between different units make
+// the cell subdivision, from which cells and zones are traced as rings
+// (split at pinch vertices, holes assigned to the smallest enclosing shell).
+//
 // The package knows no policy: it never looks at pupils, schools or stages.
+// Known limits: longitudes must not wrap around ±180°, the data must fit
+// within about ±107° (±1,073 km planar) of its centre, and polygon units
+// whose shared edges differ by more than the snap grid are not merged
+// (their sliver gaps are filled by neighbouring point cells, and the gap
+// rule of Adjacency still connects them).
 package cells
 
 import (

@@ -177,3 +177,13 @@ func TestLocateConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Locate does not allocate.
+func TestLocateAllocs(t *testing.T) {
+	units := randomCity(600, 200, 3, 5)
+	ts := mustBuild(t, units, false, nil, Options{})
+	p := at(100, 200)
+	if n := testing.AllocsPerRun(100, func() { ts.Locate(p) }); n != 0 {
+		t.Errorf("Locate allocates %v times", n)
+	}
+}
