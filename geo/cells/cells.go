@@ -40,6 +40,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"time"
 
 	"catchment/data"
 
@@ -171,6 +172,7 @@ func Build(units []data.Unit, planar bool, boundary orb.Geometry, opt Options) (
 // BuildContext is Build with cancellation: it returns ctx's error when ctx
 // is cancelled before it finishes.
 func BuildContext(ctx context.Context, units []data.Unit, planar bool, boundary orb.Geometry, opt Options) (*Tessellation, error) {
+	start := time.Now()
 	opt = opt.withDefaults()
 	n := len(units)
 	if n == 0 {
@@ -324,6 +326,8 @@ func BuildContext(ctx context.Context, units []data.Unit, planar bool, boundary 
 	}
 	t.buildAdjacency(unitSite, siteUnit)
 	t.buildIndex()
+	slog.Debug("cells: tessellated", "units", n, "sites", len(siteUnit), "segments", len(segs),
+		"fragments", len(arr.fa), "faces", arr.nFaces, "cell_edges", len(t.sub.ea), "seconds", time.Since(start).Seconds())
 	return t, nil
 }
 
