@@ -70,7 +70,8 @@ type Result struct {
 	// Candidates is what Nearest returns.
 	*geo.Candidates
 	// Crossings[j] counts the at-grade major-road crossings on the path of
-	// candidate j (parallel to Candidates.Dest).
+	// candidate j (parallel to Candidates.Dest). It is the same slice as
+	// Candidates.Crossings, which Nearest returns.
 	Crossings []int32
 	// Unreachable lists origins and destinations without distances, in
 	// order (origins first, by index).
@@ -80,7 +81,10 @@ type Result struct {
 // Nearest implements geo.Metric: for every origin its k nearest
 // destinations by walking cost within Options.MaxWalkMeters (so "every
 // reachable destination" for k ≥ len(dests) means every one within that
-// radius), with the Beyond lower bound. See NearestDetailed.
+// radius), with the Beyond lower bound, and Candidates.Crossings filled
+// (the at-grade major-road crossings of each listed path). Unreachable
+// origins get empty rows with Beyond = +Inf (or the radius bound); call
+// NearestDetailed to learn which they are. See NearestDetailed.
 func (nw *Network) Nearest(ctx context.Context, origins, dests []orb.Point, k int) (*geo.Candidates, error) {
 	r, err := nw.NearestDetailed(ctx, origins, dests, k)
 	if err != nil {
@@ -223,6 +227,9 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 	if c.Dest == nil {
 		c.Dest, c.Meters, res.Crossings = []int32{}, []float64{}, []int32{}
 	}
+	// The walking metric knows the crossings of every listed path, so the
+	// solver and the report get them through geo.Candidates too.
+	c.Crossings = res.Crossings
 	return res, nil
 }
 

@@ -274,6 +274,15 @@ func TestMajorCrossings(t *testing.T) {
 		if !slices.Equal(res.Crossings, []int32{1, 0}) {
 			t.Errorf("penalty %g: NearestDetailed crossings %v, want [1 0]", pen, res.Crossings)
 		}
+		// Nearest (the geo.Metric) carries the same counts in Candidates.
+		c, err := nw.Nearest(context.Background(),
+			[]orb.Point{pt(0, 100), pt(-200, 0)}, []orb.Point{pt(0, -100)}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(c.Crossings, []int32{1, 0}) {
+			t.Errorf("penalty %g: Nearest Candidates.Crossings %v, want [1 0]", pen, c.Crossings)
+		}
 	}
 	g := crossingTown(t, Options{}).Graph()
 	if got := g.Stats().CrossingNodes; got != 1 {
