@@ -18,14 +18,24 @@ func FuzzBuild(f *testing.F) {
 	f.Add([]byte{1, 0, 0, 1, 0, 10, 1, 0, 20, 1, 0, 30})
 	f.Add([]byte{0, 0, 0, 4, 1, 0, 8, 0, 1, 1, 3, 3, 2, 3, 3})
 	f.Add([]byte{3, 7, 7, 0, 2, 2, 0, 3, 2, 5, 9, 1})
+	f.Add([]byte{3, 7, 7, 0, 2, 2, 0, 3, 2, 5, 9, 1, 1, 1, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// Inputs whose length is a multiple of 5 are WGS-84 (lattice
+		// points off the 1e-7 degree grid); the others planar.
+		wgs := len(b)%5 == 0
 		var units []data.Unit
 		for i := 0; i+2 < len(b) && len(units) < 40; i += 3 {
 			k, x, y := b[i], float64(b[i+1]%32), float64(b[i+2]%32)
-			if k%4 == 0 {
+			switch {
+			case wgs && k%4 == 0:
+				side := float64(k/4%5+1) * 10
+				units = append(units, data.Unit{ID: fmt.Sprint(i), Loc: at(x*10+side/2, y*10+side/2), Geom: square(x*10, y*10, side)})
+			case wgs:
+				units = append(units, data.Unit{ID: fmt.Sprint(i), Loc: at(x*10, y*10)})
+			case k%4 == 0:
 				side := float64(k/4%5+1) * 10
 				units = append(units, sqUnit(fmt.Sprint(i), x*10, y*10, side))
-			} else {
+			default:
 				units = append(units, ptUnit(fmt.Sprint(i), x*10, y*10))
 			}
 		}
@@ -33,13 +43,13 @@ func FuzzBuild(f *testing.F) {
 			return
 		}
 		var boundary = lShape
-		if len(b)%2 == 0 {
+		if len(b)%2 == 0 || wgs {
 			boundary = nil
 		}
 		var ts *Tessellation
 		var err error
 		if boundary == nil {
-			ts, err = Build(units, true, nil, Options{HullBufferMeters: 15})
+			ts, err = Build(units, !wgs, nil, Options{HullBufferMeters: 15})
 		} else {
 			ts, err = Build(units, true, boundary, Options{})
 		}
