@@ -156,9 +156,11 @@ type Tessellation struct {
 // Point units (nil Geom) get their Voronoi cell among the point units,
 // computed in local metres, clipped to the study boundary and minus the area
 // of the polygon units. boundary may be a Polygon, MultiPolygon or Bound,
-// non-convex and with holes (even–odd rule); nil means the convex hull of
-// all unit geometry buffered by opt.HullBufferMeters. planar says that
-// coordinates are metres rather than WGS-84 degrees.
+// non-convex and with holes; nil means the convex hull of all unit geometry
+// buffered by opt.HullBufferMeters. Each polygon (of a unit or the
+// boundary) is read by the even–odd rule, whatever its ring orientation,
+// and a MultiPolygon is the union of its polygons, even if they overlap.
+// planar says that coordinates are metres rather than WGS-84 degrees.
 //
 // Point units that fall on the same grid point share one Voronoi cell, which
 // goes to the lowest-indexed of them; the others get an empty cell. A point
