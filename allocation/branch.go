@@ -8,13 +8,13 @@ import (
 	"catchment/allocation/mcf"
 )
 
-// Limits of the exact search: it runs on small stages only (where it
-// finishes in well under a second) and stops at a node or time budget,
-// keeping the best plan found.
+// Limits of the exact search: it runs on small stages only and stops at a
+// node budget (deterministic) or, as a safety net on a starved machine, a
+// time budget, keeping the best plan found.
 const (
 	bbMaxArcs  = 2500
-	bbMaxNodes = 100000
-	bbMaxTime  = time.Second
+	bbMaxNodes = 30000
+	bbMaxTime  = 20 * time.Second
 )
 
 // branchAndBound solves the whole-unit zoning of a small stage exactly:

@@ -3,6 +3,7 @@ package allocation
 import (
 	"math"
 	"sort"
+	"time"
 )
 
 // zoning is the whole-unit state the integral steps work on: each local
@@ -345,9 +346,13 @@ func (p *stageProblem) localSearch(zone []int32) error {
 	// Big units first: they are the hardest to place well.
 	sort.SliceStable(order, func(a, b int) bool { return p.pupils[order[a]] > p.pupils[order[b]] })
 	targets := make([]int32, 0, 32)
+	deadline := time.Now().Add(time.Duration(p.pol.Solver.LocalSearchSeconds * float64(time.Second)))
 	for round := 0; round < max(1, p.pol.Solver.LocalSearchRounds); round++ {
 		if err := p.ctx.Err(); err != nil {
 			return err
+		}
+		if p.pol.Solver.LocalSearchSeconds > 0 && time.Now().After(deadline) {
+			break
 		}
 		improved := 0
 		for _, u := range order {
@@ -427,6 +432,9 @@ func (z *zoning) trySwap(u int32, targets []int32) bool {
 	for _, t := range targets {
 		gain0 := z.unitCost(u, t) - bu
 		var cands []int32
+		if p.adj == nil && len(z.members[t]) > 64 {
+			continue // too costly to scan without adjacency
+		}
 		if p.adj != nil {
 			for _, w := range p.adj[u] {
 				if z.zone[w] == t {

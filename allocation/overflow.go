@@ -339,6 +339,15 @@ func (p *stageProblem) finish(sp *StagePlan, zone []int32, lp *relaxation) (*Sta
 		ls := zone[lu]
 		sp.Zone[u] = p.schools[ls]
 		sp.ZoneMeters[u] = p.dist(int32(lu), ls)
+		if p.cand != nil && p.cand.Crossings != nil {
+			if sp.ZoneCrossings == nil {
+				sp.ZoneCrossings = make([]int32, len(sp.Zone))
+				for i := range sp.ZoneCrossings {
+					sp.ZoneCrossings[i] = -1
+				}
+			}
+			sp.ZoneCrossings[u] = p.crossingsOf(int32(lu), ls)
+		}
 	}
 	fillEmpty(ds, p.st, sp.Zone, sp.ZoneMeters, p.in.Adjacency)
 	out, byTier, err := assemble(p.ctx, ds, p.pol, p.st, p.metric, sp.Zone, sp.ZoneMeters)
@@ -347,6 +356,7 @@ func (p *stageProblem) finish(sp *StagePlan, zone []int32, lp *relaxation) (*Sta
 	}
 	out.OverflowByTier = byTier
 	out.WholeUnitOptimal = sp.WholeUnitOptimal
+	out.ZoneCrossings = sp.ZoneCrossings
 	if lp != nil {
 		var unplaced int64
 		for _, pl := range out.Placements {

@@ -78,6 +78,10 @@ type StagePlan struct {
 	// OverflowByTier counts the pupils who did not get their zone school,
 	// by priority tier (see Tier).
 	OverflowByTier map[string]int
+	// ZoneCrossings[u], when non-nil, is the number of major roads crossed
+	// at grade on unit u's route to its zone school (-1 unknown); only
+	// road-network metrics know it.
+	ZoneCrossings []int32
 	// WholeUnitOptimal is true when an exact search proved the whole-unit
 	// zoning optimal (small stages without contiguity constraints).
 	WholeUnitOptimal bool

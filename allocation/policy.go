@@ -86,8 +86,12 @@ type SolverOptions struct {
 	// accepts to keep a unit at its current (today's) zone school. 0 ignores
 	// today's zoning.
 	StabilityMeters float64 `json:"stability_m"`
-	// LocalSearchRounds bounds the boundary improvement passes.
-	LocalSearchRounds int `json:"local_search_rounds"`
+	// LocalSearchRounds bounds the boundary improvement passes, and
+	// LocalSearchSeconds their time per stage (0: no time limit); a pass
+	// that starts always finishes, so results stay deterministic for a
+	// given number of completed passes.
+	LocalSearchRounds  int     `json:"local_search_rounds"`
+	LocalSearchSeconds float64 `json:"local_search_s"`
 	// FarMoveMeters flags units zoned farther than this beyond their nearest
 	// zoneable school (a planner warning).
 	FarMoveMeters float64 `json:"far_move_m"`
@@ -123,10 +127,11 @@ func DefaultPolicy() Policy {
 			{Name: "residence-permit", Group: "migrant", Share: 1},
 		},
 		Solver: SolverOptions{
-			Candidates:        16,
-			Contiguity:        true,
-			LocalSearchRounds: 4,
-			FarMoveMeters:     3000,
+			Candidates:         16,
+			Contiguity:         true,
+			LocalSearchRounds:  4,
+			LocalSearchSeconds: 3,
+			FarMoveMeters:      3000,
 		},
 	}
 }

@@ -5,7 +5,12 @@ import (
 	"sort"
 
 	"catchment/data"
+	"catchment/geo"
 )
+
+// roadDetourFactor flags zone routes this many times longer than the
+// straight line (issue: a school across a river is not near).
+const roadDetourFactor = 1.5
 
 // nineYearWeights split a nine-year school's resources between its stages
 // (POLICY.md §C: primary:junior = 1:1.1).
@@ -119,6 +124,22 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 		sr.SeatsShort = sr.Unplaced
 		if len(short) > 0 {
 			sr.SeatsShortByZone = short
+		}
+		// Walking detours and major-road crossings of zone routes.
+		sr.RoadDetourFactor = roadDetourFactor
+		line := geo.StraightLine(ds.Planar)
+		straight := p.Metric == line.Name()
+		for u, s := range sp.Zone {
+			n := ds.Units[u].Pupils[st]
+			if s < 0 || n == 0 {
+				continue
+			}
+			if !straight && sp.ZoneMeters[u] > roadDetourFactor*line.Meters(ds.Units[u].Loc, ds.Schools[s].Loc) {
+				sr.RoadDetourPupils += n
+			}
+			if sp.ZoneCrossings != nil && sp.ZoneCrossings[u] > 0 {
+				sr.MajorCrossingPupils += n
+			}
 		}
 		// Reassignment against today's zoning.
 		if cur := current[st]; cur != nil {

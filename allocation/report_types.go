@@ -55,6 +55,14 @@ type StageReport struct {
 	ServiceRadiusMeters float64 `json:"service_radius_m"`
 	WithinRadiusRatio   float64 `json:"within_radius_ratio"`
 
+	// RoadDetourPupils are zoned to a school farther by the metric than
+	// RoadDetourFactor × the straight line (0 for straight-line metrics);
+	// MajorCrossingPupils' route to their zone school crosses a major road
+	// at grade (only road-network metrics know).
+	RoadDetourPupils    int     `json:"road_detour_pupils"`
+	RoadDetourFactor    float64 `json:"road_detour_factor"`
+	MajorCrossingPupils int     `json:"major_crossing_pupils"`
+
 	// SeatsShort is the number of pupils without a seat, by the zone they
 	// live in (school id → pupils), i.e. where seats are missing.
 	SeatsShort       int            `json:"seats_short"`

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -49,6 +52,9 @@ const (
 	costScale      = 10
 	unplacedMeters = 1e8
 )
+
+// debugSolve prints the column-generation rounds (tests only).
+var debugSolve = false
 
 // ErrNoSchools is returned when a stage has pupils but no zoneable school.
 var ErrNoSchools = errors.New("no zoneable school offers the stage")
@@ -117,6 +123,9 @@ type stageProblem struct {
 	nearby []float64       // distance to the nearest candidate (for warnings)
 
 	adj [][]int32 // local unit adjacency (nil: no contiguity)
+	// lineIndex indexes the schools by straight-line distance, a lower
+	// bound of every Metric, for pricing arcs outside the candidate rows.
+	lineIndex *geo.PointIndex
 	// extra caches distances to schools outside a unit's candidate row.
 	extraMu sync.Mutex
 	extra   map[[2]int32]float64
@@ -211,6 +220,8 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 	}
 	p.cand = cand
 	p.applyPins()
+	p.lineIndex = geo.NewPointIndex(p.slocs, ds.Planar)
+	p.addFeasibleArcs()
 
 	// Relaxation on pure distance: the proven lower bound.
 	p.progress("relaxation", 0.2)
@@ -273,18 +284,31 @@ func (p *stageProblem) applyPins() {
 	for lu := range p.units {
 		if f := p.fixed[lu]; f >= 0 {
 			rows[lu] = row{dest: []int32{f}, meters: []float64{p.dist(int32(lu), f)}, beyond: math.Inf(1)}
+			if p.cand.Crossings != nil {
+				rows[lu].crossings = []int32{p.crossingsOf(int32(lu), f)}
+			}
 		} else {
-			d, m := p.cand.Row(lu)
-			rows[lu] = row{dest: d, meters: m, beyond: p.cand.Beyond[lu]}
+			rows[lu] = rowOf(p.cand, lu)
 		}
 	}
 	p.cand = buildCandidates(rows)
 }
 
 type row struct {
-	dest   []int32
-	meters []float64
-	beyond float64
+	dest      []int32
+	meters    []float64
+	crossings []int32 // nil when unknown
+	beyond    float64
+}
+
+// rowOf returns candidate row i of c.
+func rowOf(c *geo.Candidates, i int) row {
+	d, m := c.Row(i)
+	r := row{dest: d, meters: m, beyond: c.Beyond[i]}
+	if c.Crossings != nil {
+		r.crossings = c.Crossings[c.Off[i]:c.Off[i+1]]
+	}
+	return r
 }
 
 func buildCandidates(rows []row) *geo.Candidates {
@@ -294,9 +318,28 @@ func buildCandidates(rows []row) *geo.Candidates {
 	}
 	c := &geo.Candidates{Off: make([]int32, len(rows)+1), Dest: make([]int32, 0, n),
 		Meters: make([]float64, 0, n), Beyond: make([]float64, len(rows))}
+	known := false
+	for _, r := range rows {
+		if r.crossings != nil {
+			known = true
+			break
+		}
+	}
+	if known {
+		c.Crossings = make([]int32, 0, n)
+	}
 	for i, r := range rows {
 		c.Dest = append(c.Dest, r.dest...)
 		c.Meters = append(c.Meters, r.meters...)
+		if known {
+			if r.crossings != nil {
+				c.Crossings = append(c.Crossings, r.crossings...)
+			} else {
+				for range r.dest {
+					c.Crossings = append(c.Crossings, -1)
+				}
+			}
+		}
 		c.Off[i+1] = int32(len(c.Dest))
 		c.Beyond[i] = r.beyond
 	}
@@ -326,6 +369,21 @@ func (p *stageProblem) dist(lu, ls int32) float64 {
 	p.extra[key] = v
 	p.extraMu.Unlock()
 	return v
+}
+
+// crossingsOf returns the major-road crossings on the route from local
+// unit lu to local school ls when the candidate row knows them, else -1.
+func (p *stageProblem) crossingsOf(lu, ls int32) int32 {
+	if p.cand == nil || p.cand.Crossings == nil {
+		return -1
+	}
+	d, _ := p.cand.Row(int(lu))
+	for i, s := range d {
+		if s == ls {
+			return p.cand.Crossings[int(p.cand.Off[lu])+i]
+		}
+	}
+	return -1
 }
 
 // cost is the optimiser's per-pupil cost of zoning lu to ls: distance plus
@@ -393,6 +451,7 @@ func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
 		for ls := range nS {
 			g.AddArc(int32(nU+ls), sink, p.cap[ls], 0)
 		}
+		t0 := time.Now()
 		status, err := g.Solve(p.ctx)
 		if err != nil {
 			return nil, fmt.Errorf("relaxation: %w", err)
@@ -416,12 +475,86 @@ func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
 				r.price[ls] = float64(-rc) / costScale
 			}
 		}
-		// Certify: the Lagrangian bound over ALL schools, using each row's
-		// Beyond as the bound for schools not listed. Rows whose Beyond is
-		// below their best listed price are widened and the LP re-solved.
-		var lb float64
-		var widen []int
-		for lu := range nU {
+		// Certify over ALL schools: the Lagrangian bound with these seat
+		// prices. A school outside a unit's row is at least max(Beyond,
+		// straight line) away — every Metric is at least the straight line
+		// — so scanning schools by straight-line distance finds every arc
+		// that could price in; those arcs are added and the LP re-solved.
+		lb, add := p.certify(r, stability)
+		r.lagrangian = lb
+		if debugSolve {
+			fmt.Printf("%s round %d: lagrangian %.0f, priced-in arcs %d, arcs %d, pivots %d, %v\n", p.st, round, lb, len(add), len(p.cand.Dest), g.Stats().Pivots, time.Since(t0))
+		}
+		if len(add) == 0 || round >= 8 {
+			return r, nil
+		}
+		p.addArcs(add)
+	}
+}
+
+// addFeasibleArcs makes sure the candidate arcs hold a placement of every
+// pupil when the seats allow one: a greedy pass zones units, biggest first,
+// to the nearest school (by straight line) with seats left, and adds that
+// school to the unit's row when it is missing. Without it a crowded core,
+// whose nearest schools are all full, starts the relaxation with unplaced
+// pupils and big-M seat prices, and pricing then brings in far too many
+// arcs.
+func (p *stageProblem) addFeasibleArcs() {
+	left := append([]int64(nil), p.cap...)
+	order := make([]int, len(p.units))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return p.pupils[order[a]] > p.pupils[order[b]] })
+	var add []newArc
+	for _, lu := range order {
+		if p.fixed[lu] >= 0 {
+			left[p.fixed[lu]] -= p.pupils[lu]
+			continue
+		}
+		var pick int32 = -1
+		p.lineIndex.Scan(p.ulocs[lu], func(n geo.Neighbor) bool {
+			if left[n.ID] >= p.pupils[lu] {
+				pick = n.ID
+				return false
+			}
+			return true
+		})
+		if pick < 0 {
+			continue // no school has room for the whole unit
+		}
+		left[pick] -= p.pupils[lu]
+		d, _ := p.cand.Row(lu)
+		if !slices.Contains(d, pick) {
+			add = append(add, newArc{int32(lu), pick, p.metric.Meters(p.ulocs[lu], p.slocs[pick])})
+		}
+	}
+	if len(add) > 0 {
+		p.addArcs(add)
+	}
+}
+
+// maxPricedArcs caps the arcs one pricing round adds per unit.
+const maxPricedArcs = 8
+
+// newArc is an arc found by pricing: local unit, local school, distance.
+type newArc struct {
+	unit, school int32
+	meters       float64
+}
+
+// certify computes the Lagrangian lower bound Σ_u p_u·min_s(c_us + w_s) −
+// Σ_s cap_s·w_s over every school (w: the relaxation's seat prices), and
+// the arcs outside the candidate rows whose reduced cost is negative.
+func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc) {
+	nU := len(p.units)
+	type result struct {
+		best float64
+		add  []newArc
+	}
+	res := make([]result, nU)
+	work := func(lo, hi int) {
+		for lu := lo; lu < hi; lu++ {
 			best := unplacedMeters
 			d, m := p.cand.Row(lu)
 			for i, s := range d {
@@ -431,52 +564,107 @@ func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
 				}
 				best = math.Min(best, c+r.price[s])
 			}
-			if b := p.cand.Beyond[lu]; b < best {
-				if p.fixed[lu] < 0 && len(d) < nS {
-					widen = append(widen, lu)
-				}
-				best = b
+			beyond := p.cand.Beyond[lu]
+			if beyond >= best || p.fixed[lu] >= 0 || len(d) == len(p.schools) {
+				res[lu].best = best
+				continue
 			}
-			lb += float64(p.pupils[lu]) * best
-		}
-		for ls := range nS {
-			lb -= float64(p.cap[ls]) * r.price[ls]
-		}
-		r.lagrangian = lb
-		if len(widen) == 0 || round >= 8 {
-			return r, nil
-		}
-		if err := p.widen(widen); err != nil {
-			return nil, err
+			v := best
+			var add []newArc
+			p.lineIndex.Scan(p.ulocs[lu], func(n geo.Neighbor) bool {
+				if n.Meters >= v {
+					return false
+				}
+				s := n.ID
+				if slices.Contains(d, s) || math.Max(beyond, n.Meters)+r.price[s] >= v {
+					return true
+				}
+				dm := p.metric.Meters(p.ulocs[lu], p.slocs[s])
+				if math.IsInf(dm, 1) {
+					return true
+				}
+				c := dm
+				if stability {
+					c = p.cost(int32(lu), s, dm)
+				}
+				if c+r.price[s] < v-1e-6 {
+					add = append(add, newArc{int32(lu), s, c + r.price[s]})
+					best = math.Min(best, c+r.price[s])
+				}
+				return true
+			})
+			// Add the most negative arcs only: one round of column
+			// generation need not bring in every school of a unit whose
+			// pupils are unplaced.
+			sort.Slice(add, func(a, b int) bool { return add[a].meters < add[b].meters })
+			if len(add) > maxPricedArcs {
+				add = add[:maxPricedArcs]
+			}
+			for i := range add {
+				add[i].meters = p.metric.Meters(p.ulocs[lu], p.slocs[add[i].school])
+			}
+			res[lu] = result{best, add}
 		}
 	}
+	parallel(nU, work)
+	var lb float64
+	var add []newArc
+	for lu := range nU {
+		lb += float64(p.pupils[lu]) * res[lu].best
+		add = append(add, res[lu].add...)
+	}
+	for ls := range p.schools {
+		lb -= float64(p.cap[ls]) * r.price[ls]
+	}
+	return lb, add
 }
 
-// widen doubles the candidate rows of the given local units.
-func (p *stageProblem) widen(units []int) error {
-	nS := len(p.schools)
-	origins := make([]orb.Point, len(units))
-	k := 0
-	for i, lu := range units {
-		origins[i] = p.ulocs[lu]
-		k = max(k, 2*int(p.cand.Off[lu+1]-p.cand.Off[lu]))
-	}
-	k = min(max(k, 2*p.pol.Solver.Candidates), nS)
-	more, err := p.metric.Nearest(p.ctx, origins, p.slocs, k)
-	if err != nil {
-		return fmt.Errorf("widening candidates: %w", err)
+// addArcs inserts priced-in arcs into the candidate rows, keeping each row
+// sorted by distance. Beyond stays valid: it bounded the schools not
+// listed before, a superset of those not listed now.
+func (p *stageProblem) addArcs(add []newArc) {
+	byUnit := map[int32][]newArc{}
+	for _, a := range add {
+		byUnit[a.unit] = append(byUnit[a.unit], a)
 	}
 	rows := make([]row, len(p.units))
 	for lu := range p.units {
-		d, m := p.cand.Row(lu)
-		rows[lu] = row{dest: d, meters: m, beyond: p.cand.Beyond[lu]}
-	}
-	for i, lu := range units {
-		d, m := more.Row(i)
-		rows[lu] = row{dest: d, meters: m, beyond: more.Beyond[i]}
+		rw := rowOf(p.cand, lu)
+		if extra := byUnit[int32(lu)]; len(extra) > 0 {
+			rw.dest = slices.Clone(rw.dest)
+			rw.meters = slices.Clone(rw.meters)
+			rw.crossings = slices.Clone(rw.crossings)
+			for _, a := range extra {
+				i := sort.SearchFloat64s(rw.meters, a.meters)
+				rw.dest = slices.Insert(rw.dest, i, a.school)
+				rw.meters = slices.Insert(rw.meters, i, a.meters)
+				if rw.crossings != nil {
+					rw.crossings = slices.Insert(rw.crossings, i, -1)
+				}
+			}
+		}
+		rows[lu] = rw
 	}
 	p.cand = buildCandidates(rows)
-	return nil
+}
+
+// parallel runs work over [0, n) split across the machine's cores.
+func parallel(n int, work func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/2048))
+	if workers <= 1 {
+		work(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			work(lo, hi)
+		}(lo, min(n, lo+chunk))
+	}
+	wg.Wait()
 }
 
 func scaleCost(m float64) int64 {

@@ -26,6 +26,10 @@ type Candidates struct {
 	Dest   []int32
 	Meters []float64
 	Beyond []float64
+	// Crossings, when non-nil, is aligned with Dest: the number of major
+	// roads (trunk, primary) crossed at grade on that shortest path. Nil
+	// when the metric does not know (straight-line metrics).
+	Crossings []int32
 }
 
 // Len returns the number of origins.
