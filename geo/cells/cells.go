@@ -144,10 +144,9 @@ type Tessellation struct {
 	adjOff  []int32
 	adj     []int32
 	tree    *strTree // cells of polygon units
-	eg      bgrid    // bucket grid over subdivision edges
+	edges   *sgrid   // sparse bucket grid over subdivision edges
 	egMaxX  int64
 	egMaxY  int64
-	edges   csr
 }
 
 // Build tessellates the study area into one cell per unit. Units with a

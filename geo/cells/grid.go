@@ -1,6 +1,9 @@
 package cells
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // bgrid is a uniform bucket grid over the integer snap grid, used to find
 // nearby segments and hot pixels in the noding and ray-casting passes.
@@ -132,4 +135,82 @@ func buildPointCSR(g *bgrid, xs, ys []int64) csr {
 		fill[b]++
 	}
 	return csr{off: off, items: items}
+}
+
+// sgrid is a sparse bucket grid: only non-empty buckets are stored, row by
+// row with their columns sorted, so a ray can jump from one non-empty
+// bucket to the next however empty the space between them. Its buckets can
+// therefore be sized for the densest part of the data (a city core) without
+// paying for the empty countryside.
+type sgrid struct {
+	g      bgrid
+	rowOff []int32 // groups of row r: rowOff[r]..rowOff[r+1]
+	gcol   []int32 // column of each group, ascending within a row
+	gOff   []int32 // items of group k: items[gOff[k]:gOff[k+1]]
+	items  []int32
+}
+
+// newSgrid registers n segments in buckets about twice the median segment
+// length wide.
+func newSgrid(minX, minY, maxX, maxY int64, n int, seg func(i int) (int64, int64, int64, int64)) *sgrid {
+	lens := make([]int64, n)
+	for i := range n {
+		ax, ay, bx, by := seg(i)
+		lens[i] = max(abs64(bx-ax), abs64(by-ay))
+	}
+	slices.Sort(lens)
+	size := int64(8)
+	if n > 0 {
+		size = max(size, 2*lens[n/2])
+	}
+	mk := func(size int64) bgrid {
+		return bgrid{x0: minX, y0: minY, size: size,
+			nx: int((maxX-minX)/size) + 1, ny: int((maxY-minY)/size) + 1}
+	}
+	g := mk(size)
+	// Keep bucket ids within int32 and registrations proportionate.
+	for {
+		total := int64(0)
+		for _, l := range lens {
+			total += l/size + 2
+		}
+		if int64(g.nx)*int64(g.ny) < 1<<31-1 && total <= 16*int64(n)+1024 {
+			break
+		}
+		size *= 2
+		g = mk(size)
+	}
+	type reg struct{ b, item int32 }
+	var regs []reg
+	for i := range n {
+		ax, ay, bx, by := seg(i)
+		g.forSeg(ax, ay, bx, by, func(b int32) { regs = append(regs, reg{b, int32(i)}) })
+	}
+	slices.SortFunc(regs, func(a, b reg) int {
+		if a.b != b.b {
+			return int(a.b - b.b)
+		}
+		return int(a.item - b.item)
+	})
+	s := &sgrid{g: g, rowOff: make([]int32, g.ny+1)}
+	for i, r := range regs {
+		if i == 0 || regs[i-1].b != r.b {
+			s.gcol = append(s.gcol, r.b%int32(g.nx))
+			s.gOff = append(s.gOff, int32(len(s.items)))
+			s.rowOff[r.b/int32(g.nx)+1]++
+		}
+		s.items = append(s.items, r.item)
+	}
+	s.gOff = append(s.gOff, int32(len(s.items)))
+	for r := 1; r <= g.ny; r++ {
+		s.rowOff[r] += s.rowOff[r-1]
+	}
+	return s
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"sort"
 
 	"github.com/paulmach/orb"
 )
@@ -284,6 +285,10 @@ func (t *Tessellation) buildAdjacency(unitSite, siteUnit []int32) {
 		}
 	}
 	gap := t.opt.GapMeters
+	boxes := make([]box, n)
+	for u := range int32(n) {
+		boxes[u] = t.cellBox(u)
+	}
 	consider := func(g, h int32) {
 		for _, x := range members(g) {
 			for _, y := range members(h) {
@@ -297,7 +302,7 @@ func (t *Tessellation) buildAdjacency(unitSite, siteUnit []int32) {
 				}
 				// Cells that touch without sharing an edge (corners of a
 				// tiling) are not neighbours: only a true gap is bridged.
-				if t.gapApart(a, b, gap) {
+				if t.gapApart(a, b, boxes[a], boxes[b], gap) {
 					add(a, b)
 				}
 			}
@@ -334,8 +339,7 @@ func (t *Tessellation) buildAdjacency(unitSite, siteUnit []int32) {
 
 // gapApart reports whether two cells do not touch (share no vertex of the
 // subdivision) but come within limit metres of each other.
-func (t *Tessellation) gapApart(a, b int32, limit float64) bool {
-	ba, bb := t.cellBox(a), t.cellBox(b)
+func (t *Tessellation) gapApart(a, b int32, ba, bb box, limit float64) bool {
 	mx, my := t.fr.mpgX, t.fr.mpgY
 	dx := math.Max(0, math.Max(ba.minX-bb.maxX, bb.minX-ba.maxX)) * mx
 	dy := math.Max(0, math.Max(ba.minY-bb.maxY, bb.minY-ba.maxY)) * my
@@ -452,9 +456,8 @@ func (t *Tessellation) buildIndex() {
 		minX, maxX = min(minX, int64(s.vx[i])), max(maxX, int64(s.vx[i]))
 		minY, maxY = min(minY, int64(s.vy[i])), max(maxY, int64(s.vy[i]))
 	}
-	t.eg = newBgrid(minX, minY, maxX, maxY, len(s.ea))
 	t.egMaxX, t.egMaxY = maxX, maxY
-	t.edges = buildSegCSR(&t.eg, len(s.ea), func(e int) (int64, int64, int64, int64) {
+	t.edges = newSgrid(minX, minY, maxX, maxY, len(s.ea), func(e int) (int64, int64, int64, int64) {
 		a, b := s.ea[e], s.eb[e]
 		return int64(s.vx[a]), int64(s.vy[a]), int64(s.vx[b]), int64(s.vy[b])
 	})
@@ -622,16 +625,27 @@ func (t *Tessellation) Locate(p orb.Point) (unit int, ok bool) {
 // or vertex it returns the lowest unit there.
 func (t *Tessellation) rayLocate(x, y float64) int32 {
 	s := &t.sub
-	g := &t.eg
-	if len(s.ea) == 0 || x < float64(g.x0) || y < float64(g.y0) || x > float64(t.egMaxX) || y > float64(t.egMaxY) {
+	if len(s.ea) == 0 {
+		return -1
+	}
+	sg := t.edges
+	g := &sg.g
+	if x < float64(g.x0) || y < float64(g.y0) || x > float64(t.egMaxX) || y > float64(t.egMaxY) {
 		return -1
 	}
 	r := g.row(int64(math.Floor(y)))
+	c := int32(g.col(int64(math.Floor(x))))
+	lo, hi := sg.rowOff[r], sg.rowOff[r+1]
+	// Last non-empty bucket of the row at or left of column c.
+	k := lo + int32(sort.Search(int(hi-lo), func(i int) bool { return sg.gcol[lo+int32(i)] > c })) - 1
 	best := int32(-1)
 	bestX := math.Inf(-1)
 	var bestSlope float64
-	for c := g.col(int64(math.Floor(x))); c >= 0; c-- {
-		for _, e := range t.edges.bucket(int32(r*g.nx + c)) {
+	for ; k >= lo; k-- {
+		if best >= 0 && bestX >= float64(g.x0+int64(sg.gcol[k]+1)*g.size) {
+			break // nothing further left can be nearer
+		}
+		for _, e := range sg.items[sg.gOff[k]:sg.gOff[k+1]] {
 			a, b := s.ea[e], s.eb[e]
 			x1, y1 := float64(s.vx[a]), float64(s.vy[a])
 			x2, y2 := float64(s.vx[b]), float64(s.vy[b])
@@ -661,9 +675,6 @@ func (t *Tessellation) rayLocate(x, y float64) int32 {
 			if xi > bestX || (xi == bestX && slope > bestSlope) {
 				best, bestX, bestSlope = e, xi, slope
 			}
-		}
-		if best >= 0 && bestX >= float64(g.x0+int64(c)*g.size) {
-			break
 		}
 	}
 	if best < 0 {
