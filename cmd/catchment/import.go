@@ -8,10 +8,12 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"catchment/allocation/pipeline"
 	"catchment/data"
 	"catchment/data/store"
 	"catchment/geo"
 	"catchment/geo/ingest"
+	"catchment/geo/roads"
 )
 
 func init() {
@@ -34,11 +36,12 @@ const boundaryBlob = "boundary"
 // any point leaves the previous scenario as it was.
 func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "import",
-		"--db FILE --scenario NAME --schools F (--units F | --households F | both) [--current F] [--candidates F] [--boundary F] [--crs C] [--cell-meters M]")
+		"--db FILE --scenario NAME --schools F (--units F | --households F | both) [--current F] [--candidates F] [--boundary F] [--roads F] [--crs C] [--cell-meters M]")
 	var (
 		files             ingest.Files
 		db, name, crsName string
 		parent, note      string
+		roadsFile         string
 		cellMeters        float64
 		maxErrors         int
 	)
@@ -50,6 +53,7 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&files.Current, "current", "", "current.csv `file`: today's zoning")
 	fs.StringVar(&files.Candidates, "candidates", "", "candidates.csv `file`: sites for new schools")
 	fs.StringVar(&files.Boundary, "boundary", "", "study boundary GeoJSON `file`, stored with the scenario")
+	fs.StringVar(&roadsFile, "roads", "", "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): its walking graph is stored with the scenario, so solve, lookup, sites and serve use walking distances without re-reading it")
 	fs.StringVar(&crsName, "crs", "wgs84", "coordinate system of the files: wgs84, gcj02, bd09 or xy")
 	fs.Float64Var(&cellMeters, "cell-meters", geo.DefaultCellMeters, "grid cell side in `metres` for households outside every unit")
 	fs.IntVar(&maxErrors, "max-errors", 0, "report at most `N` problems per file (0: the reader's default)")
@@ -81,6 +85,9 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	crs, err := geo.ParseCRS(crsName)
 	if err != nil {
 		return usageErr("--crs: %v", err)
+	}
+	if roadsFile != "" && crs == geo.XY {
+		return usageErr("--roads needs WGS-84 coordinates (or gcj02/bd09), not --crs xy")
 	}
 
 	prog := newImportProgress(env)
@@ -124,6 +131,18 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		blobs = map[string][]byte{boundaryBlob: b}
 	}
+	var roadsLine string
+	if roadsFile != "" {
+		b, line, err := importRoads(ctx, env, roadsFile, d)
+		if err != nil {
+			return fmt.Errorf("%w; database not changed", err)
+		}
+		if blobs == nil {
+			blobs = map[string][]byte{}
+		}
+		blobs[pipeline.RoadsBlob] = b
+		roadsLine = line
+	}
 
 	st, err := store.Open(ctx, db)
 	if err != nil {
@@ -138,7 +157,36 @@ func runImport(ctx context.Context, env *cliEnv, args []string) error {
 	prog.done()
 	fmt.Fprintf(env.stdout, "imported scenario %q into %s: %d schools, %d units, %d current zone rows, %d candidate sites (crs %s)\n",
 		name, db, len(d.Schools), len(d.Units), len(d.Current), len(d.Candidates), crs)
+	if roadsLine != "" {
+		fmt.Fprintln(env.stdout, roadsLine)
+	}
 	return nil
+}
+
+// importRoads reads the OpenStreetMap extract into a walking graph,
+// checks which units of d cannot walk to a school (logged one by one and
+// counted in the returned summary line) and returns the graph's blob.
+func importRoads(ctx context.Context, env *cliEnv, path string, d *data.Dataset) ([]byte, string, error) {
+	g, err := pipeline.ReadRoads(ctx, path, roads.Options{})
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := g.MarshalBinary()
+	if err != nil {
+		return nil, "", fmt.Errorf("encode road network: %w", err)
+	}
+	nw, err := roads.NewNetwork(g, roads.Options{})
+	if err != nil {
+		return nil, "", fmt.Errorf("road network %s: %w", path, err)
+	}
+	check, err := pipeline.CheckRoads(ctx, d, nw)
+	if err != nil {
+		return nil, "", err
+	}
+	check.Log(env.log, 20)
+	line := fmt.Sprintf("road network: %s; %d units (%d primary, %d junior pupils) cannot walk to a school, %d schools off the network",
+		g, len(check.Units), check.Pupils[data.Primary], check.Pupils[data.Junior], len(check.Schools))
+	return b, line, nil
 }
 
 func importPlural(n int, one, many string) string {
