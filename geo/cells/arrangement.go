@@ -91,7 +91,10 @@ func buildArrangement(ctx context.Context, segs []iseg, src []segSrc, minX, minY
 	if len(segs) == 0 {
 		return nil, errors.New("nothing to tessellate")
 	}
-	g := newBgrid(minX, minY, maxX, maxY, len(segs))
+	g := sgridGeom(minX, minY, maxX, maxY, len(segs), func(i int) (int64, int64, int64, int64) {
+		s := segs[i]
+		return s.ax, s.ay, s.bx, s.by
+	})
 
 	hot := make([]uint64, 0, 2*len(segs))
 	for _, s := range segs {
@@ -132,13 +135,13 @@ func buildArrangement(ctx context.Context, segs []iseg, src []segSrc, minX, minY
 
 // crossings returns the hot pixels of proper crossings between segments.
 func crossings(g *bgrid, segs []iseg) []uint64 {
-	c := buildSegCSR(g, len(segs), func(i int) (int64, int64, int64, int64) {
+	c := buildSgrid(*g, len(segs), func(i int) (int64, int64, int64, int64) {
 		s := segs[i]
 		return s.ax, s.ay, s.bx, s.by
 	})
 	var out []uint64
-	for b := range g.nx * g.ny {
-		items := c.bucket(int32(b))
+	for k := range len(c.gOff) - 1 {
+		items := c.items[c.gOff[k]:c.gOff[k+1]]
 		for i := 0; i < len(items); i++ {
 			s := segs[items[i]]
 			sminX, smaxX := min(s.ax, s.bx), max(s.ax, s.bx)
@@ -254,7 +257,7 @@ func route(g *bgrid, segs []iseg, hot []uint64, out []fragTuple) []fragTuple {
 	for i, k := range hot {
 		hx[i], hy[i] = unpack(k)
 	}
-	hc := buildPointCSR(g, hx, hy)
+	hc := buildSgridPoints(*g, hx, hy)
 	type hit struct {
 		t float64
 		k uint64
@@ -265,7 +268,7 @@ func route(g *bgrid, segs []iseg, hot []uint64, out []fragTuple) []fragTuple {
 		ka, kb := pack(s.ax, s.ay), pack(s.bx, s.by)
 		dx, dy := float64(s.bx-s.ax), float64(s.by-s.ay)
 		g.forSeg(s.ax, s.ay, s.bx, s.by, func(b int32) {
-			for _, h := range hc.bucket(b) {
+			for _, h := range hc.lookup(b) {
 				if !squareHit(s, hx[h], hy[h]) {
 					continue
 				}
@@ -486,7 +489,7 @@ func (a *arrangement) buildFaces(g *bgrid) error {
 			faceOf[c] = -1
 		}
 	}
-	fc := buildSegCSR(g, nf, func(i int) (int64, int64, int64, int64) {
+	fc := buildSgrid(*g, nf, func(i int) (int64, int64, int64, int64) {
 		return a.vx[a.fa[i]], a.vy[a.fa[i]], a.vx[a.fb[i]], a.vy[a.fb[i]]
 	})
 	hitCyc := make([]int32, nc) // cycle on the +x side of the ray hit, −1 none
@@ -494,7 +497,7 @@ func (a *arrangement) buildFaces(g *bgrid) error {
 		if cycPos[c] {
 			continue
 		}
-		h := a.rayLeft(g, &fc, cycMin[c])
+		h := a.rayLeft(fc, cycMin[c])
 		if h < 0 {
 			hitCyc[c] = -1
 		} else {
@@ -538,14 +541,18 @@ func (a *arrangement) buildFaces(g *bgrid) error {
 // rayLeft casts a ray from just above vertex v towards −x and returns the
 // downward-directed half-edge of the first fragment it hits (whose left side
 // faces the ray's origin), or −1.
-func (a *arrangement) rayLeft(g *bgrid, fc *csr, v int32) int32 {
+func (a *arrangement) rayLeft(fc *sgrid, v int32) int32 {
+	g := &fc.g
 	vx, vy := a.vx[v], a.vy[v]
 	r := g.row(vy)
 	best := int32(-1)
 	var bestX float64
 	var blo, bhi int32
-	for c := g.col(vx); c >= 0; c-- {
-		for _, f := range fc.bucket(int32(r*g.nx + c)) {
+	for k := fc.lastAtOrLeft(r, int32(g.col(vx))); k >= fc.rowOff[r]; k-- {
+		if best >= 0 && bestX >= float64(g.x0+int64(fc.gcol[k]+1)*g.size)+1 {
+			break // nothing further left can be nearer
+		}
+		for _, f := range fc.items[fc.gOff[k]:fc.gOff[k+1]] {
 			lo, hi := a.fa[f], a.fb[f]
 			if a.vy[lo] == a.vy[hi] {
 				continue
@@ -570,9 +577,6 @@ func (a *arrangement) rayLeft(g *bgrid, fc *csr, v int32) int32 {
 				}
 			}
 			best, bestX, blo, bhi = f, x0, lo, hi
-		}
-		if best >= 0 && bestX >= float64(g.x0+int64(c)*g.size)+1 {
-			break
 		}
 	}
 	if best < 0 {

@@ -5,30 +5,12 @@ import (
 	"slices"
 )
 
-// bgrid is a uniform bucket grid over the integer snap grid, used to find
-// nearby segments and hot pixels in the noding and ray-casting passes.
+// bgrid is the geometry of a uniform bucket grid over the integer snap
+// grid; the buckets themselves are stored sparsely (sgrid).
 type bgrid struct {
 	x0, y0 int64 // lower-left corner of bucket (0, 0)
 	size   int64 // bucket side in grid units
 	nx, ny int
-}
-
-// newBgrid covers [minX, maxX]×[minY, maxY] with about n buckets.
-func newBgrid(minX, minY, maxX, maxY int64, n int) bgrid {
-	w := float64(maxX-minX) + 1
-	h := float64(maxY-minY) + 1
-	n = max(n, 1)
-	size := int64(math.Ceil(math.Sqrt(w * h / float64(n))))
-	size = max(size, 8)
-	g := bgrid{x0: minX, y0: minY, size: size}
-	g.nx = int((maxX-minX)/size) + 1
-	g.ny = int((maxY-minY)/size) + 1
-	for g.nx*g.ny > 4*n+16 { // guard against degenerate aspect ratios
-		g.size *= 2
-		g.nx = int((maxX-minX)/g.size) + 1
-		g.ny = int((maxY-minY)/g.size) + 1
-	}
-	return g
 }
 
 func (g *bgrid) col(x int64) int {
@@ -84,59 +66,6 @@ func (g *bgrid) forSeg(ax, ay, bx, by int64, f func(b int32)) {
 	}
 }
 
-// csr is a compressed bucket → items table.
-type csr struct {
-	off   []int32
-	items []int32
-}
-
-func (c *csr) bucket(b int32) []int32 { return c.items[c.off[b]:c.off[b+1]] }
-
-// buildSegCSR registers n segments (given by the seg callback) in the grid.
-func buildSegCSR(g *bgrid, n int, seg func(i int) (int64, int64, int64, int64)) csr {
-	nb := g.nx * g.ny
-	off := make([]int32, nb+1)
-	for i := range n {
-		ax, ay, bx, by := seg(i)
-		g.forSeg(ax, ay, bx, by, func(b int32) { off[b+1]++ })
-	}
-	for i := 1; i <= nb; i++ {
-		off[i] += off[i-1]
-	}
-	items := make([]int32, off[nb])
-	fill := make([]int32, nb)
-	copy(fill, off[:nb])
-	for i := range n {
-		ax, ay, bx, by := seg(i)
-		g.forSeg(ax, ay, bx, by, func(b int32) {
-			items[fill[b]] = int32(i)
-			fill[b]++
-		})
-	}
-	return csr{off: off, items: items}
-}
-
-// buildPointCSR registers points in the bucket that contains them.
-func buildPointCSR(g *bgrid, xs, ys []int64) csr {
-	nb := g.nx * g.ny
-	off := make([]int32, nb+1)
-	for i := range xs {
-		off[g.row(ys[i])*g.nx+g.col(xs[i])+1]++
-	}
-	for i := 1; i <= nb; i++ {
-		off[i] += off[i-1]
-	}
-	items := make([]int32, off[nb])
-	fill := make([]int32, nb)
-	copy(fill, off[:nb])
-	for i := range xs {
-		b := g.row(ys[i])*g.nx + g.col(xs[i])
-		items[fill[b]] = int32(i)
-		fill[b]++
-	}
-	return csr{off: off, items: items}
-}
-
 // sgrid is a sparse bucket grid: only non-empty buckets are stored, row by
 // row with their columns sorted, so a ray can jump from one non-empty
 // bucket to the next however empty the space between them. Its buckets can
@@ -150,9 +79,10 @@ type sgrid struct {
 	items  []int32
 }
 
-// newSgrid registers n segments in buckets about twice the median segment
-// length wide.
-func newSgrid(minX, minY, maxX, maxY int64, n int, seg func(i int) (int64, int64, int64, int64)) *sgrid {
+// sgridGeom sizes buckets for n segments: about twice the median segment
+// length, enlarged while bucket ids would overflow int32 or long segments
+// would need too many registrations.
+func sgridGeom(minX, minY, maxX, maxY int64, n int, seg func(i int) (int64, int64, int64, int64)) bgrid {
 	lens := make([]int64, n)
 	for i := range n {
 		ax, ay, bx, by := seg(i)
@@ -168,31 +98,49 @@ func newSgrid(minX, minY, maxX, maxY int64, n int, seg func(i int) (int64, int64
 			nx: int((maxX-minX)/size) + 1, ny: int((maxY-minY)/size) + 1}
 	}
 	g := mk(size)
-	// Keep bucket ids within int32 and registrations proportionate.
 	for {
 		total := int64(0)
 		for _, l := range lens {
 			total += l/size + 2
 		}
 		if int64(g.nx)*int64(g.ny) < 1<<31-1 && total <= 16*int64(n)+1024 {
-			break
+			return g
 		}
 		size *= 2
 		g = mk(size)
 	}
-	type reg struct{ b, item int32 }
+}
+
+// newSgrid registers n segments in a sparse grid sized by sgridGeom.
+func newSgrid(minX, minY, maxX, maxY int64, n int, seg func(i int) (int64, int64, int64, int64)) *sgrid {
+	return buildSgrid(sgridGeom(minX, minY, maxX, maxY, n, seg), n, seg)
+}
+
+type reg struct{ b, item int32 }
+
+// buildSgrid registers n segments (thickened by one grid unit) in g.
+func buildSgrid(g bgrid, n int, seg func(i int) (int64, int64, int64, int64)) *sgrid {
 	var regs []reg
 	for i := range n {
 		ax, ay, bx, by := seg(i)
 		g.forSeg(ax, ay, bx, by, func(b int32) { regs = append(regs, reg{b, int32(i)}) })
 	}
-	slices.SortFunc(regs, func(a, b reg) int {
-		if a.b != b.b {
-			return int(a.b - b.b)
-		}
-		return int(a.item - b.item)
-	})
+	return fromRegs(g, regs)
+}
+
+// buildSgridPoints registers points in the bucket holding them.
+func buildSgridPoints(g bgrid, xs, ys []int64) *sgrid {
+	regs := make([]reg, len(xs))
+	for i := range xs {
+		regs[i] = reg{int32(g.row(ys[i])*g.nx + g.col(xs[i])), int32(i)}
+	}
+	return fromRegs(g, regs)
+}
+
+func fromRegs(g bgrid, regs []reg) *sgrid {
+	regs = radixByBucket(regs)
 	s := &sgrid{g: g, rowOff: make([]int32, g.ny+1)}
+	s.items = make([]int32, 0, len(regs))
 	for i, r := range regs {
 		if i == 0 || regs[i-1].b != r.b {
 			s.gcol = append(s.gcol, r.b%int32(g.nx))
@@ -208,9 +156,65 @@ func newSgrid(minX, minY, maxX, maxY int64, n int, seg func(i int) (int64, int64
 	return s
 }
 
+// lookup returns the items of bucket b.
+func (s *sgrid) lookup(b int32) []int32 {
+	nx := int32(s.g.nx)
+	r, c := b/nx, b%nx
+	lo, hi := s.rowOff[r], s.rowOff[r+1]
+	for lo < hi {
+		m := int32(uint32(lo+hi) >> 1)
+		switch {
+		case s.gcol[m] < c:
+			lo = m + 1
+		case s.gcol[m] > c:
+			hi = m
+		default:
+			return s.items[s.gOff[m]:s.gOff[m+1]]
+		}
+	}
+	return nil
+}
+
+// lastAtOrLeft returns the index of the last group of row r whose column is
+// at most c, or rowOff[r]−1 when there is none.
+func (s *sgrid) lastAtOrLeft(r int, c int32) int32 {
+	lo, hi := s.rowOff[r], s.rowOff[r+1]
+	for lo < hi {
+		m := int32(uint32(lo+hi) >> 1)
+		if s.gcol[m] <= c {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
 func abs64(x int64) int64 {
 	if x < 0 {
 		return -x
 	}
 	return x
+}
+
+// radixByBucket sorts registrations by bucket, stably (two 16-bit LSD
+// passes), so items stay in registration order within a bucket.
+func radixByBucket(regs []reg) []reg {
+	tmp := make([]reg, len(regs))
+	for shift := uint(0); shift < 32; shift += 16 {
+		var count [1<<16 + 1]int32
+		for _, r := range regs {
+			count[(uint32(r.b)>>shift)&0xffff+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, r := range regs {
+			k := (uint32(r.b) >> shift) & 0xffff
+			tmp[count[k]] = r
+			count[k]++
+		}
+		regs, tmp = tmp, regs
+	}
+	return regs
 }
