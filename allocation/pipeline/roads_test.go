@@ -474,3 +474,52 @@ func TestLoadRoadsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreachableUnitIsNotZonedByStraightLine: a unit that cannot walk to
+// any school gets no zone and its pupils are unplaced (and reported by
+// CheckRoads), rather than being zoned by a straight-line distance.
+func TestUnreachableUnitIsNotZonedByStraightLine(t *testing.T) {
+	ctx := context.Background()
+	c, osm := smallCity(t)
+	nw, err := LoadRoadsWith(ctx, osm, roads.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := c.Dataset
+	ds.Units = slices.Clone(c.Dataset.Units)
+	u := slices.IndexFunc(ds.Units, func(x data.Unit) bool { return x.Pupils[data.Primary] > 0 })
+	ds.Units[u].Loc[0] += 0.5 // ~50 km east, off the network
+	p, check, err := PrepareWalking(ctx, &ds, nil, nw, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(check.Units) == 0 || check.Units[0].Unit != u {
+		t.Fatalf("check %+v does not report unit %d", check.Units, u)
+	}
+	plan, err := p.Solve(ctx, allocation.DefaultPolicy(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for st := range data.NumStages {
+		sp := plan.Stages[st]
+		if ds.Units[u].Pupils[st] == 0 {
+			continue
+		}
+		if sp.Zone[u] >= 0 {
+			t.Errorf("%s: unreachable unit zoned to school %s at %.0f m", data.Stage(st), ds.Schools[sp.Zone[u]].ID, sp.ZoneMeters[u])
+		}
+		placed := 0
+		for _, pl := range sp.Placements {
+			if int(pl.Unit) != u {
+				continue
+			}
+			placed += int(pl.Pupils)
+			if pl.School >= 0 {
+				t.Errorf("%s: unreachable unit's pupils placed at school %s (%.0f m)", data.Stage(st), ds.Schools[pl.School].ID, pl.Meters)
+			}
+		}
+		if placed != ds.Units[u].Pupils[st] {
+			t.Errorf("%s: %d of the unit's %d pupils in placements", data.Stage(st), placed, ds.Units[u].Pupils[st])
+		}
+	}
+}
