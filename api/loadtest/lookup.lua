@@ -5,11 +5,18 @@
 --       http://127.0.0.1:8080 -- 116.8 35.2 117.2 35.6
 local box = {116.8, 35.2, 117.2, 35.6}
 
+-- Give each wrk thread its own id, so that threads draw different points.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+
 function init(args)
   if #args >= 4 then
     for i = 1, 4 do box[i] = tonumber(args[i]) end
   end
-  math.randomseed(os.time() + (wrk.thread and tonumber(tostring(wrk.thread):match("0x(%x+)"), 16) or 0))
+  math.randomseed(os.time() * 1000 + (id or 0))
 end
 
 request = function()
