@@ -109,6 +109,28 @@ func TestMapPageInChromium(t *testing.T) {
 	must("screenshot", err)
 	screenshot(t, "map.png", png)
 
+	// Planner panel: with the token, today's zoning vs the plan appears and
+	// the changed units can be highlighted.
+	must("planner token", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS(`#token-form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#comparison tbody tr`)),
+		chromedp.WaitVisible(chromedp.CSS(`#scenarios li`)),
+	))
+	cmpText, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("comparison")))
+	must("read comparison", err)
+	t.Logf("comparison: %s", cmpText)
+	if !strings.Contains(cmpText, "Primary") || !strings.Contains(cmpText, "Junior") {
+		t.Errorf("comparison table lacks the stages: %q", cmpText)
+	}
+	must("highlight changes", chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("show-changes")),
+		chromedp.Sleep(300*time.Millisecond),
+	))
+	png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	must("screenshot", err)
+	screenshot(t, "planner.png", png)
+
 	// Parent page: search a compound by name, pick it, read the answer.
 	name := city.Dataset.Units[len(city.Dataset.Units)/3].Name
 	must("parent page", chromedp.Do(ctx,
