@@ -342,39 +342,12 @@ func (s *Session) commit(ctx context.Context, e Edit, m Meta, apply func(cons *c
 // record builds the stored revision and the edit's result from the
 // evaluator, the constraints and the logged changes.
 func (s *Session) record(ctx context.Context, e Edit, cons constraints, m *Meta) (*Result, *store.PlanRecord, error) {
-	ind := s.eval.Snapshot()
-	m.Indicators = &ind
+	res, err := s.feedback(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Indicators = &res.Indicators
 	s.fillConstraints(cons, m)
-	// Touched schools and moved units per stage, for figures and warnings.
-	res := &Result{Indicators: ind, Warnings: []Warning{}, Schools: []SchoolIndicators{}}
-	var touched [data.NumStages]map[int32]bool
-	var moved [data.NumStages][]int32
-	seen := map[change]bool{}
-	for _, c := range s.log {
-		touched[c.st] = addTo(touched[c.st], c.old)
-		touched[c.st] = addTo(touched[c.st], s.eval.Zone(c.st, c.u))
-		k := change{c.st, c.u, 0}
-		if !seen[k] {
-			seen[k] = true
-			moved[c.st] = append(moved[c.st], c.u)
-		}
-	}
-	for st := range data.NumStages {
-		var ts []int32
-		for sc := range touched[st] {
-			ts = append(ts, sc)
-		}
-		slices.Sort(ts)
-		for _, sc := range ts {
-			res.Schools = append(res.Schools, s.eval.School(data.Stage(st), sc))
-		}
-		w, err := s.eval.Warnings(ctx, data.Stage(st), ts, moved[st])
-		if err != nil {
-			return nil, nil, err
-		}
-		res.Warnings = append(res.Warnings, w...)
-		res.Moved += len(moved[st])
-	}
 	m.Moved = res.Moved
 	metaJSON, err := json.Marshal(m)
 	if err != nil {
@@ -395,6 +368,78 @@ func (s *Session) record(ctx context.Context, e Edit, cons constraints, m *Meta)
 		}
 	}
 	return res, rec, nil
+}
+
+// feedback builds the result of the logged changes: indicators, the rows
+// of the touched schools and the warnings. A unit counts as moved when its
+// zone differs from the one it had before the edit.
+func (s *Session) feedback(ctx context.Context) (*Result, error) {
+	res := &Result{Indicators: s.eval.Snapshot(), Warnings: []Warning{}, Schools: []SchoolIndicators{}}
+	var touched [data.NumStages]map[int32]bool
+	var moved [data.NumStages][]int32
+	first := map[[2]int32]int32{}
+	for _, c := range s.log {
+		touched[c.st] = addTo(touched[c.st], c.old)
+		touched[c.st] = addTo(touched[c.st], s.eval.Zone(c.st, c.u))
+		k := [2]int32{int32(c.st), c.u}
+		if _, ok := first[k]; !ok {
+			first[k] = c.old
+		}
+	}
+	for k, old := range first {
+		if s.eval.Zone(data.Stage(k[0]), k[1]) != old {
+			moved[k[0]] = append(moved[k[0]], k[1])
+		}
+	}
+	for st := range data.NumStages {
+		slices.Sort(moved[st])
+		var ts []int32
+		for sc := range touched[st] {
+			ts = append(ts, sc)
+		}
+		slices.Sort(ts)
+		for _, sc := range ts {
+			res.Schools = append(res.Schools, s.eval.School(data.Stage(st), sc))
+		}
+		w, err := s.eval.Warnings(ctx, data.Stage(st), ts, moved[st])
+		if err != nil {
+			return nil, err
+		}
+		res.Warnings = append(res.Warnings, w...)
+		res.Moved += len(moved[st])
+	}
+	return res, nil
+}
+
+// Preview evaluates moving units (ids) of stage st to school schoolID's
+// zone without saving anything: the indicators, touched schools and
+// warnings the move would give (Revision is the head's). It is meant for
+// live feedback while a planner drags or lassos on the map; the same
+// checks as Move apply.
+func (s *Session) Preview(ctx context.Context, st data.Stage, unitIDs []string, schoolID string) (*Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+	defer s.rollback()
+	if len(unitIDs) == 0 || schoolID == "" {
+		return nil, fmt.Errorf("edit: preview: %w: a move needs units and a school", ErrInvalid)
+	}
+	units, sc, err := s.resolve(st, unitIDs, schoolID)
+	if err == nil {
+		err = s.checkFree(&s.cons, st, units, sc)
+	}
+	if err == nil {
+		err = s.move(st, units, sc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("edit: preview: %w", err)
+	}
+	res, err := s.feedback(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.Revision, res.PlanID = s.rev, s.id
+	return res, nil
 }
 
 func addTo(m map[int32]bool, sc int32) map[int32]bool {
