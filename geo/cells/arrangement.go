@@ -101,7 +101,7 @@ func buildArrangement(ctx context.Context, segs []iseg, src []segSrc, minX, minY
 		hot = append(hot, pack(s.ax, s.ay), pack(s.bx, s.by))
 	}
 	hot = append(hot, crossings(&g, segs)...)
-	var tuples []fragTuple
+	tuples := make([]fragTuple, 0, 2*len(segs))
 	for round := 0; ; round++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err

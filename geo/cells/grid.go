@@ -120,7 +120,7 @@ type reg struct{ b, item int32 }
 
 // buildSgrid registers n segments (thickened by one grid unit) in g.
 func buildSgrid(g bgrid, n int, seg func(i int) (int64, int64, int64, int64)) *sgrid {
-	var regs []reg
+	regs := make([]reg, 0, 3*n)
 	for i := range n {
 		ax, ay, bx, by := seg(i)
 		g.forSeg(ax, ay, bx, by, func(b int32) { regs = append(regs, reg{b, int32(i)}) })
