@@ -222,6 +222,17 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 	p.applyPins()
 	p.lineIndex = geo.NewPointIndex(p.slocs, ds.Planar)
 	p.addFeasibleArcs()
+	if len(p.units) > coarseMinUnits && p.metric.Name() == geo.StraightLine(ds.Planar).Name() {
+		// Seat prices from a coarse relaxation steer each unit's row
+		// towards the schools the optimum will use, so that pricing
+		// converges in a round or two instead of many cold re-solves.
+		p.progress("coarse prices", 0.1)
+		if w, err := p.coarsePrices(); err == nil {
+			p.addPriceDirected(w, pricedRow)
+		} else if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
 
 	// Relaxation on pure distance: the proven lower bound.
 	p.progress("relaxation", 0.2)
@@ -528,6 +539,133 @@ func (p *stageProblem) addFeasibleArcs() {
 		if !slices.Contains(d, pick) {
 			add = append(add, newArc{int32(lu), pick, p.metric.Meters(p.ulocs[lu], p.slocs[pick])})
 		}
+	}
+	if len(add) > 0 {
+		p.addArcs(add)
+	}
+}
+
+// Coarse pricing: stages with more than coarseMinUnits units first solve a
+// relaxation on clusters of about coarseClusterSize units, and each unit's
+// row gains its pricedRow best schools by distance plus coarse seat price.
+const (
+	coarseMinUnits    = 4000
+	coarseClusterSize = 8
+	pricedRow         = 8
+)
+
+// coarsePrices clusters the units on a square grid (in a local projection),
+// solves the straight-line relaxation of the clusters with column
+// generation, and returns its seat prices (metres per seat, ≥ 0). The
+// prices only guide candidate rows; the exact relaxation is solved after.
+func (p *stageProblem) coarsePrices() ([]float64, error) {
+	ds := p.in.Dataset
+	var lo, hi orb.Point
+	var c orb.Point
+	for i, pt := range p.ulocs {
+		if i == 0 {
+			lo, hi = pt, pt
+		}
+		lo = orb.Point{math.Min(lo[0], pt[0]), math.Min(lo[1], pt[1])}
+		hi = orb.Point{math.Max(hi[0], pt[0]), math.Max(hi[1], pt[1])}
+	}
+	c = orb.Point{(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2}
+	proj := geo.NewLocalProjection(c, ds.Planar)
+	xy := make([]orb.Point, len(p.ulocs))
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for i, pt := range p.ulocs {
+		q := proj.Forward(pt)
+		xy[i] = q
+		minX, minY = math.Min(minX, q[0]), math.Min(minY, q[1])
+		maxX, maxY = math.Max(maxX, q[0]), math.Max(maxY, q[1])
+	}
+	area := math.Max((maxX-minX)*(maxY-minY), 1)
+	cell := math.Max(math.Sqrt(area*coarseClusterSize/float64(len(p.ulocs))), 1)
+	type acc struct {
+		x, y, n float64
+		pupils  int64
+	}
+	index := map[[2]int32]int32{}
+	var cl []acc
+	for i, q := range xy {
+		key := [2]int32{int32((q[0] - minX) / cell), int32((q[1] - minY) / cell)}
+		k, ok := index[key]
+		if !ok {
+			k = int32(len(cl))
+			index[key] = k
+			cl = append(cl, acc{})
+		}
+		w := float64(p.pupils[i])
+		cl[k].x += w * q[0]
+		cl[k].y += w * q[1]
+		cl[k].n += w
+		cl[k].pupils += p.pupils[i]
+	}
+	sub := &stageProblem{ctx: p.ctx, in: p.in, st: p.st, metric: geo.StraightLine(ds.Planar), pol: p.pol,
+		schools: p.schools, cap: p.cap, slocs: p.slocs, schoolLocal: p.schoolLocal, lineIndex: p.lineIndex,
+		extra: map[[2]int32]float64{}}
+	for _, a := range cl {
+		sub.units = append(sub.units, -1)
+		sub.pupils = append(sub.pupils, a.pupils)
+		sub.ulocs = append(sub.ulocs, proj.Inverse(orb.Point{a.x / a.n, a.y / a.n}))
+		sub.fixed = append(sub.fixed, -1)
+	}
+	k := min(max(p.pol.Solver.Candidates, 1), len(p.schools))
+	cand, err := sub.metric.Nearest(p.ctx, sub.ulocs, sub.slocs, k)
+	if err != nil {
+		return nil, err
+	}
+	sub.cand = cand
+	sub.addFeasibleArcs()
+	r, err := sub.solveRelaxation(false)
+	if err != nil {
+		return nil, err
+	}
+	return r.price, nil
+}
+
+// addPriceDirected adds to each unit's row its n best schools by
+// straight-line distance plus seat price w (those the relaxation is likely
+// to use), measured with the metric.
+func (p *stageProblem) addPriceDirected(w []float64, n int) {
+	res := make([][]newArc, len(p.units))
+	parallel(len(p.units), func(lo, hi int) {
+		type best struct {
+			s int32
+			v float64
+		}
+		var top []best
+		for lu := lo; lu < hi; lu++ {
+			if p.fixed[lu] >= 0 {
+				continue
+			}
+			top = top[:0]
+			p.lineIndex.Scan(p.ulocs[lu], func(nb geo.Neighbor) bool {
+				if len(top) == n && nb.Meters >= top[n-1].v {
+					return false
+				}
+				v := nb.Meters + w[nb.ID]
+				if len(top) < n || v < top[n-1].v {
+					i := sort.Search(len(top), func(i int) bool { return top[i].v > v })
+					if len(top) < n {
+						top = append(top, best{})
+					}
+					copy(top[i+1:], top[i:len(top)-1])
+					top[i] = best{nb.ID, v}
+				}
+				return true
+			})
+			d, _ := p.cand.Row(lu)
+			for _, b := range top {
+				if !slices.Contains(d, b.s) {
+					res[lu] = append(res[lu], newArc{int32(lu), b.s, p.metric.Meters(p.ulocs[lu], p.slocs[b.s])})
+				}
+			}
+		}
+	})
+	var add []newArc
+	for _, r := range res {
+		add = append(add, r...)
 	}
 	if len(add) > 0 {
 		p.addArcs(add)
