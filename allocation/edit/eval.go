@@ -85,7 +85,9 @@ func NewEvaluator(ds *data.Dataset, pol allocation.Policy, metric geo.Metric, ad
 			if zones[st] != nil {
 				z := zones[st][u]
 				if z >= 0 {
-					if err := e.checkSchool(data.Stage(st), z); err != nil {
+					// Like allocation.FromZones, a unit without pupils
+					// of the stage may carry any school's zone.
+					if err := e.checkSchool(data.Stage(st), z); err != nil && (ds.Units[u].Pupils[st] > 0 || int(z) >= nS) {
 						return nil, fmt.Errorf("edit: evaluator: unit %q: %w", ds.Units[u].ID, err)
 					}
 					s.zone[u] = z
@@ -585,11 +587,9 @@ func (e *Evaluator) Warnings(ctx context.Context, st data.Stage, schools []int32
 		return out, nil
 	}
 	var pts []orb.Point
-	var idx []int32
 	for i := range e.ds.Schools {
 		if e.ds.Schools[i].Zoneable(st) {
 			pts = append(pts, e.ds.Schools[i].Loc)
-			idx = append(idx, int32(i))
 		}
 	}
 	var units []int32
@@ -618,6 +618,5 @@ func (e *Evaluator) Warnings(ctx context.Context, st data.Stage, schools []int32
 				Message: fmt.Sprintf("%s is %.0f m from %s, %.0f m beyond its nearest school", e.ds.Units[u].Name, d, sch.Name, d-m[0])})
 		}
 	}
-	_ = idx
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"catchment/allocation"
@@ -356,4 +357,35 @@ func TestRepair(t *testing.T) {
 		}
 	}
 	_ = f
+}
+
+// TestConcurrentEdits races planners on one session: exactly one edit per
+// base revision wins, the others get ErrStale.
+func TestConcurrentEdits(t *testing.T) {
+	ctx := context.Background()
+	s, _, f := newSession(t)
+	const n = 4
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		u, to := neighbourMove(t, s, f, data.Primary, i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.Move(ctx, ed(1), data.Primary, []string{u}, to)
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrStale):
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	if rev, _ := s.Head(); won != 1 || rev != 2 {
+		t.Fatalf("%d edits won, head %d; want 1 and 2", won, rev)
+	}
 }
