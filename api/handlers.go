@@ -65,8 +65,9 @@ func (s *Server) config(c echo.Context) error {
 		out["plan_id"] = nil
 		out["planar"] = false
 	}
+	// Only the progress of a running solve is public, not its scenario or errors.
 	if j := s.jobs.list(); len(j) > 0 && (j[0].State == JobQueued || j[0].State == JobRunning) {
-		out["solving"] = j[0]
+		out["solving"] = j[0].Progress
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -246,7 +246,7 @@
     S.cfg = await C.waitForPlan(function (cfg) {
       if (cfg.plan_id == null) {
         setStatus("solving", "Solving the zones for the first time…");
-        showProgress(cfg.solving ? cfg.solving.progress : { fraction: 0 });
+        showProgress(cfg.solving || { fraction: 0 });
       }
     });
     showProgress(null);
