@@ -89,6 +89,11 @@ func TestEditErrors(t *testing.T) {
 		{"unlock unlocked", func() error { _, err := s.Unlock(ctx, ed(1), data.Primary, to); return err }, ErrInvalid, 422},
 		{"undo at start", func() error { _, err := s.Undo(ctx, ed(1)); return err }, ErrNothing, 422},
 		{"redo at start", func() error { _, err := s.Redo(ctx, ed(1)); return err }, ErrNothing, 422},
+		{"already there", func() error {
+			z, _ := s.Zones(ctx, 0)
+			_, err := s.Move(ctx, ed(1), data.Primary, []string{u}, f.ds.Schools[z[data.Primary][s.ui[u]]].ID)
+			return err
+		}, ErrNothing, 422},
 		{"restore unknown", func() error { _, err := s.Restore(ctx, ed(1), 99); return err }, ErrNotFound, 404},
 	}
 	for _, tc := range tests {

@@ -31,14 +31,15 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrInvalid: the edit is malformed (bad stage, school not zoneable).
 	ErrInvalid = errors.New("invalid edit")
-	// ErrNothing: nothing to undo or redo.
-	ErrNothing = errors.New("nothing to undo or redo")
+	// ErrNothing: nothing to undo or redo, or a move that changes no zone.
+	ErrNothing = errors.New("nothing to change")
 )
 
 // StaleError is the ErrStale of an edit based on revision Base while the
 // plan is at Head (0 when unknown, e.g. a concurrent writer won the race).
 type StaleError struct{ Base, Head int }
 
+// Error says which revision the edit was based on and what to do.
 func (e *StaleError) Error() string {
 	if e.Head > 0 {
 		return fmt.Sprintf("edit is based on revision %d, but the plan is at revision %d: reload and retry", e.Base, e.Head)
@@ -511,7 +512,13 @@ func (s *Session) Move(ctx context.Context, e Edit, st data.Stage, unitIDs []str
 		if err := s.checkFree(cons, st, units, sc); err != nil {
 			return err
 		}
-		return s.move(st, units, sc)
+		if err := s.move(st, units, sc); err != nil {
+			return err
+		}
+		if len(s.log) == 0 {
+			return fmt.Errorf("%w: the units are already in that zone", ErrNothing)
+		}
+		return nil
 	})
 }
 
