@@ -51,6 +51,9 @@ type Policy struct {
 	PriorityTiers []Tier `json:"priority_tiers"`
 	// Solver holds the optimiser's knobs.
 	Solver SolverOptions `json:"solver"`
+	// Provision holds the new-school provision thresholds (POLICY.md §B5)
+	// and the children-per-resident ratios of new housing; see ProvisionRules.
+	Provision ProvisionRules `json:"provision"`
 }
 
 // Indicator is one resource indicator: Resource divided by pupils, times
@@ -118,6 +121,7 @@ func DefaultPolicy() Policy {
 			{Name: "equipment_yuan_per_pupil", Resource: "equipment_yuan", Threshold: [2]float64{2000, 2500}},
 			{Name: "multimedia_rooms_per_100", Resource: "multimedia_rooms", Per100: true, Threshold: [2]float64{2.3, 2.4}},
 		},
+		Provision:          DefaultProvisionRules(),
 		IndicatorPassCount: 6,
 		IndicatorMinShare:  0.85,
 		CVLimit:            [data.NumStages]float64{0.50, 0.45},
