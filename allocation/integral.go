@@ -295,7 +295,10 @@ func (p *stageProblem) repairContiguity(zone []int32) {
 	}
 }
 
-// absorb moves the units of a detached piece into adjacent zones.
+// absorb moves the units of a detached piece into adjacent zones: directly
+// where a neighbouring zone has room, else by pushing one of that zone's
+// border units on into a zone with room (often the piece's own zone, which
+// the move just freed), keeping every zone it touches connected.
 func (z *zoning) absorb(comp []int32) bool {
 	p := z.p
 	moved := false
@@ -319,10 +322,13 @@ func (z *zoning) absorb(comp []int32) bool {
 					bestC, bestT = c, t
 				}
 			}
-			if bestT >= 0 {
+			switch {
+			case bestT >= 0:
 				z.move(u, bestT)
 				progress, moved = true, true
-			} else {
+			case z.pushThrough(u):
+				progress, moved = true, true
+			default:
 				next = append(next, u)
 			}
 		}
@@ -332,6 +338,51 @@ func (z *zoning) absorb(comp []int32) bool {
 		}
 	}
 	return moved
+}
+
+// pushThrough moves unit u into a full neighbouring zone t and, to make
+// room, one border unit v of t into another adjacent zone r with room (r
+// may be u's old zone). It picks the cheapest such pair and keeps t
+// connected; it returns false, changing nothing, when there is none.
+func (z *zoning) pushThrough(u int32) bool {
+	p := z.p
+	s := z.zone[u]
+	type option struct{ t, v, r int32 }
+	best, bestC := option{-1, -1, -1}, math.Inf(1)
+	seen := map[int32]bool{}
+	for _, w := range p.adj[u] {
+		t := z.zone[w]
+		if t < 0 || t == s || seen[t] {
+			continue
+		}
+		seen[t] = true
+		cu := z.unitCost(u, t) - z.unitCost(u, s)
+		z.move(u, t) // tentatively, so room and connectivity see it
+		need := z.load[t] - p.cap[t]
+		for _, v := range z.members[t] {
+			if v == u || p.fixed[v] >= 0 || p.pupils[v] < need {
+				continue
+			}
+			base := z.unitCost(v, t)
+			for _, x := range p.adj[v] {
+				r := z.zone[x]
+				if r < 0 || r == t || !z.room(v, r) {
+					continue
+				}
+				c := cu + z.unitCost(v, r) - base
+				if c < bestC && z.connectedWithout(v) {
+					best, bestC = option{t, v, r}, c
+				}
+			}
+		}
+		z.move(u, s)
+	}
+	if best.t < 0 {
+		return false
+	}
+	z.move(u, best.t)
+	z.move(best.v, best.r)
+	return true
 }
 
 // localSearch improves the zoning by single-unit moves and pairwise swaps
