@@ -3,6 +3,7 @@ package edit
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -387,5 +388,95 @@ func TestConcurrentEdits(t *testing.T) {
 	}
 	if rev, _ := s.Head(); won != 1 || rev != 2 {
 		t.Fatalf("%d edits won, head %d; want 1 and 2", won, rev)
+	}
+}
+
+// TestRandomSessionOps runs random planner operations (moves, lassos,
+// pins, locks, undo, redo, restore, repair, failed saves) and checks after
+// each that the session's incremental indicators equal a fresh evaluation
+// of the stored revision, and that refused or failed edits change nothing.
+func TestRandomSessionOps(t *testing.T) {
+	ctx := context.Background()
+	s, _, f := newSession(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	const steps = 40
+	okOps := map[int]int{}
+	for step := range steps {
+		head, before := s.Head()
+		e := ed(head)
+		st := data.Stage(rng.IntN(int(data.NumStages)))
+		schools := zoneable(f.ds, st)
+		sc := f.ds.Schools[schools[rng.IntN(len(schools))]].ID
+		u := rng.IntN(len(f.ds.Units))
+		uid := f.ds.Units[u].ID
+		var err error
+		op := rng.IntN(10)
+		switch op {
+		case 0, 1:
+			_, err = s.Move(ctx, e, st, []string{uid}, sc)
+		case 2:
+			ids := []string{uid}
+			for _, w := range f.adj[u] {
+				ids = append(ids, f.ds.Units[w].ID)
+			}
+			_, err = s.Move(ctx, e, st, ids, sc)
+		case 3:
+			_, err = s.Pin(ctx, e, st, uid, sc)
+		case 4:
+			_, err = s.Lock(ctx, e, st, sc)
+		case 5:
+			_, err = s.Undo(ctx, e)
+		case 6:
+			_, err = s.Redo(ctx, e)
+		case 7:
+			_, err = s.Restore(ctx, e, 1+rng.IntN(head))
+		case 8:
+			_, err = s.Repair(ctx, e)
+		case 9: // the save fails: nothing may change
+			cctx, cancel := context.WithCancel(ctx)
+			cancel()
+			_, err = s.Move(cctx, e, st, []string{uid}, sc)
+			if err == nil {
+				t.Fatal("move with a cancelled context succeeded")
+			}
+		}
+		now, ind := s.Head()
+		if err != nil {
+			if errors.Is(err, ErrStale) {
+				t.Fatalf("step %d: %v", step, err)
+			}
+			if now != head || !reflect.DeepEqual(ind, before) {
+				t.Fatalf("step %d op %d: refused edit (%v) changed the session", step, op, err)
+			}
+			continue
+		}
+		if now != head+1 {
+			t.Fatalf("step %d: head %d after an edit on %d", step, now, head)
+		}
+		okOps[op]++
+		zones, err := s.Zones(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem, _ := s.Zones(ctx, 0)
+		if !reflect.DeepEqual(zones, mem) {
+			t.Fatalf("step %d: stored zones differ from the session's", step)
+		}
+		fresh, err := NewEvaluator(f.ds, f.pol, nil, f.adj, zones)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fresh.Snapshot()
+		for k := range data.NumStages {
+			g, w := ind.Stages[k], want.Stages[k]
+			g.ZoneDistanceMeters, g.MeanZoneDistanceMeters = w.ZoneDistanceMeters, w.MeanZoneDistanceMeters
+			if !equalStage(g, w) {
+				t.Fatalf("step %d op %d %s: incremental %+v, fresh %+v", step, op, g.Stage, g, w)
+			}
+		}
+	}
+	t.Logf("successful edits by op: %v", okOps)
+	if n := okOps[0] + okOps[1] + okOps[2]; n < 3 || okOps[5]+okOps[6]+okOps[7] == 0 {
+		t.Fatalf("too few edits went through to test anything: %v", okOps)
 	}
 }
