@@ -64,17 +64,26 @@ type Options struct {
 	// Metric measures distances; nil means straight line.
 	Metric geo.Metric
 	// NearestSchools and NearestSites are the arcs first offered to each
-	// unit (defaults 16 and 8); pricing adds more where the duals need them.
+	// unit (defaults 10 and 5; every facility on small instances), plus one
+	// arc per unit to the nearest school with room for it.
 	NearestSchools, NearestSites int
 	// Shortlist is the number of screened sites evaluated exactly per greedy
-	// step and per interchange of a chosen site (default 8; every site on
-	// small instances).
+	// step and per interchange of a chosen site (default 8, 3 at city
+	// scale; every site on small instances).
 	Shortlist int
-	// MaxRounds bounds the interchange rounds (default 4).
+	// MaxRounds bounds the interchange rounds (default 4 on small
+	// instances, 1 at city scale).
 	MaxRounds int
 	// Alternatives is the length of the ranked list of next-best sites
 	// (default 5).
 	Alternatives int
+	// Price adds, at the start and the end, the unit–school arcs that the
+	// dual prices show could improve the relaxation, making its objective
+	// exact over every open facility. Instances small enough to carry
+	// every arc never need it; at city scale it costs cold re-solves, so it
+	// is off by default there and the relaxation is an upper bound on the
+	// candidate arcs (the final zones come from the full solve, Finish).
+	Price bool
 	// Log receives progress messages; nil discards them.
 	Log *slog.Logger
 }
@@ -247,15 +256,17 @@ func newSelector(ctx context.Context, ds *data.Dataset, opt Options) (*selector,
 		opt.Metric = geo.StraightLine(ds.Planar)
 	}
 	if opt.NearestSchools <= 0 {
-		opt.NearestSchools = 16
+		opt.NearestSchools = 10
 	}
 	if opt.NearestSites <= 0 {
-		opt.NearestSites = 8
+		opt.NearestSites = 5
 	}
-	if opt.Shortlist <= 0 {
+	shortGiven := opt.Shortlist > 0
+	if !shortGiven {
 		opt.Shortlist = 8
 	}
-	if opt.MaxRounds <= 0 {
+	roundsGiven := opt.MaxRounds > 0
+	if !roundsGiven {
 		opt.MaxRounds = 4
 	}
 	if opt.Alternatives <= 0 {
@@ -297,6 +308,15 @@ func newSelector(ctx context.Context, ds *data.Dataset, opt Options) (*selector,
 	}
 	if small {
 		s.opt.Shortlist = len(s.sites)
+	} else {
+		// City scale: each exact evaluation is a warm re-solve of a network
+		// with a million arcs, so evaluate fewer.
+		if !roundsGiven {
+			s.opt.MaxRounds = 1
+		}
+		if !shortGiven {
+			s.opt.Shortlist = 3
+		}
 	}
 	return s, nil
 }
@@ -327,14 +347,14 @@ func (s *selector) eval() (Objective, error) {
 
 // commit solves the current open set and prices in missing arcs until the
 // relaxation is exact over all open facilities (bounded rounds).
-func (s *selector) commit() (Objective, error) {
+func (s *selector) commit(price bool) (Objective, error) {
 	for round := 0; ; round++ {
 		o, err := s.eval()
 		if err != nil {
 			return o, err
 		}
 		added := false
-		if round < 6 {
+		if price && s.opt.Price && round < 6 {
 			for _, n := range s.nets {
 				if len(n.units)*n.nF > smallArcs && n.priceArcs() {
 					added = true
@@ -409,7 +429,7 @@ func (s *selector) run(k int) (*Result, error) {
 	for _, st := range s.opt.Stages {
 		res.Stages = append(res.Stages, st.String())
 	}
-	cur, err := s.commit()
+	cur, err := s.commit(true)
 	if err != nil {
 		return nil, err
 	}
@@ -436,7 +456,7 @@ func (s *selector) run(k int) (*Result, error) {
 		}
 		s.chosen = append(s.chosen, best)
 		s.setOpen(best, true)
-		o, err := s.commit()
+		o, err := s.commit(false)
 		if err != nil {
 			return nil, err
 		}
@@ -482,13 +502,18 @@ func (s *selector) run(k int) (*Result, error) {
 			} else {
 				s.setOpen(out, true)
 			}
-			if cur, err = s.commit(); err != nil {
+			if cur, err = s.commit(false); err != nil {
 				return nil, err
 			}
 		}
 		if !swapped {
 			break
 		}
+	}
+	// Price in the arcs the final prices ask for, so that the reported
+	// objective is the relaxation's optimum over every open facility.
+	if cur, err = s.commit(true); err != nil {
+		return nil, err
 	}
 	res.Objective = cur
 	// Gains of the chosen sites: objective without each.
