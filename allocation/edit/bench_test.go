@@ -113,17 +113,16 @@ func BenchmarkFullEvaluation(b *testing.B) {
 	}
 }
 
-// BenchmarkSessionMove measures a whole stored edit on the 1,000,000-pupil
-// city: the incremental feedback plus writing the new revision (every
-// unit's zone row of both stages) to SQLite.
-func BenchmarkSessionMove(b *testing.B) {
+// bigSession stores the 1,000,000-pupil city with today's zoning as
+// revision 1 and opens a session on it.
+func bigSession(b *testing.B) (*Session, fixture, [data.NumStages][]int32) {
 	f := bigCity(b)
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "catchment.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
+	b.Cleanup(func() { st.Close() })
 	if err := st.ImportScenario(ctx, scenario, f.ds, store.ScenarioInfo{}); err != nil {
 		b.Fatal(err)
 	}
@@ -143,6 +142,15 @@ func BenchmarkSessionMove(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return s, f, zones
+}
+
+// BenchmarkSessionMove measures a whole stored edit on the 1,000,000-pupil
+// city: the incremental feedback plus writing the new revision (every
+// unit's zone row of both stages) to SQLite.
+func BenchmarkSessionMove(b *testing.B) {
+	s, f, zones := bigSession(b)
+	ctx := context.Background()
 	moves := borderMoves(f, zones, 64)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -154,6 +162,23 @@ func BenchmarkSessionMove(b *testing.B) {
 		head, _ := s.Head()
 		if _, err := s.Move(ctx, Edit{Base: head, Author: "bench"}, data.Primary,
 			[]string{f.ds.Units[mv[0]].ID}, f.ds.Schools[to].ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSessionPreview measures the unsaved feedback of a single-unit
+// move through the session (move, indicators, rows, warnings, roll back)
+// on the 1,000,000-pupil city: what drag feedback on the map costs.
+func BenchmarkSessionPreview(b *testing.B) {
+	s, f, zones := bigSession(b)
+	ctx := context.Background()
+	moves := borderMoves(f, zones, 256)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		mv := moves[i%len(moves)]
+		if _, err := s.Preview(ctx, data.Primary, []string{f.ds.Units[mv[0]].ID}, f.ds.Schools[mv[1]].ID); err != nil {
 			b.Fatal(err)
 		}
 	}
