@@ -911,10 +911,14 @@ func printBench(w io.Writer, res *benchResult) {
 	if len(res.CBC) > 0 {
 		fmt.Fprintln(w, "\nCBC vs our network simplex on the same transportation relaxation (LP):")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "pupils\tstage\tunits\tarcs\tours s\tCBC s\tCBC CPU s\ttime ratio\tours km\tCBC km\tobjective ratio\tplan km\tplan / CBC LP\tsolve s\tCBC status\t")
+		fmt.Fprintln(tw, "pupils\tstage\tunits\tarcs\tours s\tours CPU s\tCBC s\tCBC CPU s\ttime ratio\tCPU ratio\tours km\tCBC km\tobjective ratio\tplan km\tplan / CBC LP\tsolve s\tCBC status\t")
 		for _, r := range res.CBC {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%.3f\t%.2f\t%.2f\t%.1f\t%.3f\t%.3f\t%.9f\t%.3f\t%.5f\t%.2f\t%s\t\n", r.Pupils, r.Stage, r.Units, r.Arcs,
-				r.OursSeconds, r.CBCSeconds, r.CBCCPUSeconds, r.TimeRatio, r.OursObjective/1000, r.CBCObjective/1000,
+			cpuRatio := 0.0
+			if r.OursCPUSeconds > 0 {
+				cpuRatio = r.CBCCPUSeconds / r.OursCPUSeconds
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%.3f\t%.3f\t%.2f\t%.2f\t%.1f\t%.1f\t%.3f\t%.3f\t%.9f\t%.3f\t%.5f\t%.2f\t%s\t\n", r.Pupils, r.Stage, r.Units, r.Arcs,
+				r.OursSeconds, r.OursCPUSeconds, r.CBCSeconds, r.CBCCPUSeconds, r.TimeRatio, cpuRatio, r.OursObjective/1000, r.CBCObjective/1000,
 				r.ObjectiveRatio, r.PlanDistanceM/1000, r.PlanOverLP, r.SolveSeconds, r.CBCStatus)
 		}
 		tw.Flush()
