@@ -123,6 +123,9 @@ type stageProblem struct {
 	nearby []float64       // distance to the nearest candidate (for warnings)
 
 	adj [][]int32 // local unit adjacency (nil: no contiguity)
+	// hint holds seat prices (metres) that steer the simplex's starting
+	// basis (mcf.Graph.SetCrashCost); nil for none. Only speed depends on it.
+	hint []float64
 	// lineIndex indexes the schools by straight-line distance, a lower
 	// bound of every Metric, for pricing arcs outside the candidate rows.
 	lineIndex *geo.PointIndex
@@ -229,6 +232,7 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 		p.progress("coarse prices", 0.1)
 		if w, err := p.coarsePrices(); err == nil {
 			p.addPriceDirected(w, pricedRow)
+			p.hint = w
 		} else if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -451,7 +455,10 @@ func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
 				if stability {
 					c = p.cost(int32(lu), dest[i], c)
 				}
-				g.AddArc(int32(lu), int32(nU)+dest[i], mcf.Inf, scaleCost(c))
+				a := g.AddArc(int32(lu), int32(nU)+dest[i], mcf.Inf, scaleCost(c))
+				if p.hint != nil {
+					g.SetCrashCost(a, scaleCost(c+p.hint[dest[i]]))
+				}
 			}
 		}
 		unplacedArc := int32(len(p.cand.Dest))
@@ -493,6 +500,7 @@ func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
 		// that could price in; those arcs are added and the LP re-solved.
 		lb, add := p.certify(r, stability)
 		r.lagrangian = lb
+		p.hint = r.price
 		if debugSolve {
 			fmt.Printf("%s round %d: lagrangian %.0f, priced-in arcs %d, arcs %d, pivots %d, %v\n", p.st, round, lb, len(add), len(p.cand.Dest), g.Stats().Pivots, time.Since(t0))
 		}

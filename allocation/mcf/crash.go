@@ -14,8 +14,18 @@ package mcf
 // shallower trees. Arcs with negative cost never enter the crash tree; the
 // simplex prices them as usual.
 //
+// hint, when non-nil, gives per-arc costs to use instead of the real ones
+// for choosing the forest (see Graph.SetCrashCost).
+//
 // Work is O(m log n) time and O(n + m) temporary memory.
-func (s *solver) crash() {
+func (s *solver) crash(hint []int64) {
+	cost := s.cost[:s.m]
+	if hint != nil {
+		cost = hint
+	}
+	usable := func(a int32) bool {
+		return cost[a] >= 0 && s.capa[a] > 0 && s.src[a] != s.dst[a]
+	}
 	n, m := s.n, s.m
 	if n == 0 || m == 0 {
 		return
@@ -23,7 +33,7 @@ func (s *solver) crash() {
 	// Arcs usable by the crash, grouped by head (reverse adjacency).
 	off := make([]int32, n+1)
 	for a := range m {
-		if s.usable(a) {
+		if usable(a) {
 			off[s.dst[a]+1]++
 		}
 	}
@@ -34,7 +44,7 @@ func (s *solver) crash() {
 	fill := make([]int32, n)
 	copy(fill, off[:n])
 	for a := range m {
-		if s.usable(a) {
+		if usable(a) {
 			t := s.dst[a]
 			into[fill[t]] = a
 			fill[t]++
@@ -66,7 +76,7 @@ func (s *solver) crash() {
 				continue
 			}
 			// (n+1)·(max|cost|+1) fits (see aggregates), so path sums do.
-			nd := d + s.cost[a]
+			nd := d + cost[a]
 			if dist[w] == unseen || nd < dist[w] {
 				dist[w] = nd
 				via[w] = a
@@ -90,11 +100,6 @@ func (s *solver) crash() {
 	}
 	s.repair(true)
 	s.renumber()
-}
-
-// usable reports whether arc a may join the crash tree.
-func (s *solver) usable(a int32) bool {
-	return s.cost[a] >= 0 && s.capa[a] > 0 && s.src[a] != s.dst[a]
 }
 
 // minHeap is a binary heap of (key, node) pairs with lazy deletion.

@@ -86,6 +86,9 @@ type Graph struct {
 	progress func(pivots int64)
 	// noCrash starts cold solves from the all-artificial tree (tests).
 	noCrash bool
+	// crashCost, when non-nil, replaces cost in the crash's shortest-path
+	// forest (SetCrashCost); len = number of arcs.
+	crashCost []int64
 }
 
 // Stats describes the last call to Solve.
@@ -193,6 +196,31 @@ func (g *Graph) Supply(node int32) int64 {
 	return g.supply[node]
 }
 
+// SetCrashCost gives arc a different cost for building the starting basis
+// of the next cold solve only: the crash hangs every node on its cheapest
+// path by these costs. A caller that knows approximate dual prices (for
+// instance cost plus a seat price) can start the simplex near the optimum;
+// the solution is optimal for the real costs whatever the hint. Negative
+// hints keep the arc out of the starting tree.
+func (g *Graph) SetCrashCost(arc int32, c int64) {
+	if !g.validArc(arc) {
+		g.fail(fmt.Errorf("%w: SetCrashCost: no arc %d", ErrInput, arc))
+		return
+	}
+	if !validCost(c) {
+		g.fail(fmt.Errorf("%w: SetCrashCost: arc %d: cost %d out of range", ErrInput, arc, c))
+		return
+	}
+	if g.crashCost == nil {
+		g.crashCost = make([]int64, len(g.cost), cap(g.cost))
+		copy(g.crashCost, g.cost)
+	}
+	for len(g.crashCost) < len(g.cost) {
+		g.crashCost = append(g.crashCost, g.cost[len(g.crashCost)])
+	}
+	g.crashCost[arc] = c
+}
+
 // SetCapacity changes the capacity of arc (≥ 0, or Inf). The next Solve
 // starts from the previous spanning tree (warm start), repairing it where
 // the new capacity makes the old flow infeasible.
@@ -287,3 +315,15 @@ func (g *Graph) ReducedCost(arc int32) int64 {
 // int64, so after Solve returned (Optimal, nil) the value is exact. It is 0
 // unless the last Solve returned Optimal.
 func (g *Graph) TotalCost() int64 { return g.total }
+
+// crashHint returns the crash costs when SetCrashCost was used, padded to
+// the current arcs, else nil.
+func (g *Graph) crashHint() []int64 {
+	if g.crashCost == nil {
+		return nil
+	}
+	for len(g.crashCost) < len(g.cost) {
+		g.crashCost = append(g.crashCost, g.cost[len(g.crashCost)])
+	}
+	return g.crashCost
+}

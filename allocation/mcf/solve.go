@@ -62,7 +62,7 @@ func (g *Graph) Solve(ctx context.Context) (Status, error) {
 	if g.s == nil || !g.warm {
 		g.s = newSolver(g, bigM, safeM)
 		if !g.noCrash {
-			g.s.crash()
+			g.s.crash(g.crashHint())
 		}
 	} else {
 		g.stats.Warm = true
