@@ -442,6 +442,9 @@ func (s *selector) run(k int) (*Result, error) {
 		}
 		short := s.screen(s.opt.Shortlist, -1)
 		best, bestO := -1, Objective{}
+		// Best screened site last: when it wins, reopening it for the
+		// commit finds the basis already optimal.
+		slices.Reverse(short)
 		for _, c := range short {
 			o, err := s.try(c, -1)
 			if err != nil {
