@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -42,9 +41,6 @@ func scaleCost(m float64) int64 {
 // Nodes: units 0..nU-1, facilities nU..nU+nF-1, sink nU+nF. Arcs: unit →
 // facility arcs in rows (rebuilt when pricing adds arcs), then one unplaced
 // arc per unit to the sink, then one seat arc per facility to the sink.
-// debugLog, when set (tests), logs every relaxation solve.
-var debugLog func(msg string, args ...any)
-
 type network struct {
 	st      data.Stage
 	metric  geo.Metric
@@ -249,12 +245,7 @@ func (n *network) solve(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	n.solves++
-	t0 := time.Now()
 	status, err := n.g.Solve(ctx)
-	if debugLog != nil {
-		st := n.g.Stats()
-		debugLog("solve", "warm", st.Warm, "pivots", st.Pivots, "repaired", st.Repaired, "arcs", n.g.NumArcs(), "sec", time.Since(t0).Seconds())
-	}
 	if err != nil {
 		return 0, fmt.Errorf("%s relaxation: %w", n.st, err)
 	}

@@ -105,8 +105,8 @@ func parseStageValue(flagName, s string) (id string, st data.Stage, n int, err e
 func parseFactor(flagName, s string) (string, float64, error) {
 	k, v, ok := strings.Cut(s, "=")
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if !ok || k == "" || err != nil || f < 0 {
-		return "", 0, fmt.Errorf("--%s %q: want KEY=FACTOR with FACTOR ≥ 0", flagName, s)
+	if !ok || k == "" || err != nil || !(f >= 0) || f > 1e6 {
+		return "", 0, fmt.Errorf("--%s %q: want KEY=FACTOR with 0 ≤ FACTOR ≤ 1e6", flagName, s)
 	}
 	return k, f, nil
 }

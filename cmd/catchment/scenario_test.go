@@ -84,3 +84,28 @@ func TestScenarioCommands(t *testing.T) {
 		t.Fatal("unknown subcommand accepted")
 	}
 }
+
+// FuzzScenarioFlagParsers feeds the flag parsers of scenario derive and
+// sites arbitrary text: they return errors, never panic, and what they
+// accept satisfies their documented ranges.
+func FuzzScenarioFlagParsers(f *testing.F) {
+	for _, s := range []string{"S1:primary=30", "N,名,117,35,900,0", "H,117,35,5000,urban,新区", "urban=1.1", "0..5", "3", "..", ":=", ",,,,,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if _, _, n, err := parseStageValue("seats", s); err == nil && n < 0 {
+			t.Fatalf("negative value accepted from %q", s)
+		}
+		parseSchoolSpec(s)
+		if h, err := parseHousing(s); err == nil && h.ID == "" && h.Population < 0 {
+			t.Fatalf("bad housing accepted from %q", s)
+		}
+		if _, v, err := parseFactor("grow-area", s); err == nil && v < 0 {
+			t.Fatalf("negative factor accepted from %q", s)
+		}
+		if lo, hi, err := parseKRange(s); err == nil && (lo < 0 || hi < lo || hi > 1000) {
+			t.Fatalf("bad range %d..%d accepted from %q", lo, hi, s)
+		}
+		parseStages(s)
+	})
+}
