@@ -409,7 +409,7 @@ func TestPrintBenchGolden(t *testing.T) {
 			{StabilityM: 200, Stages: map[string]benchStageFigures{"primary": fig(1000, 1000e3, 995e3, 0), "junior": fig(1000, 2000e3, 1990e3, 0)},
 				TotalDistanceM: 3000e3, ReassignedPupils: 14, SolveSeconds: 1.5},
 		},
-		CBC: []benchCBC{{Pupils: 20000, Stage: "primary", Units: 900, Arcs: 15000, Rounds: 3, OursSeconds: 0.01, OursObjective: 1000e3,
+		CBC: []benchCBC{{Pupils: 20000, Stage: "primary", Units: 900, Arcs: 15000, Rounds: 3, ColGenSeconds: 0.03, ColGenCPUSeconds: 0.02, OursSeconds: 0.01, OursObjective: 1000e3,
 			CBCStatus: "Optimal", OursCPUSeconds: 0.01, CBCSeconds: 1, CBCCPUSeconds: 0.9, CBCObjective: 1000e3, TimeRatio: 100, ObjectiveRatio: 1,
 			PlanDistanceM: 1005e3, PlanLowerBoundM: 1000e3, PlanOverLP: 1.005, SolveSeconds: 0.5}},
 	}
