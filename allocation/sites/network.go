@@ -220,6 +220,25 @@ func (n *network) build(rows []row) {
 	}
 }
 
+// replica returns an independent copy of n with the same arcs and open
+// sites (a new graph, solved cold on first use), for evaluating site sets
+// concurrently. Read-only data is shared.
+func (n *network) replica() *network {
+	r := *n
+	r.open = slices.Clone(n.open)
+	r.g = nil
+	if len(n.units) == 0 {
+		return &r
+	}
+	rows := make([]row, len(n.units))
+	for lu := range n.units {
+		d, m := n.cand.Row(lu)
+		rows[lu] = row{dest: d, meters: m}
+	}
+	r.build(rows)
+	return &r
+}
+
 func (n *network) capOf(f int) int64 {
 	if n.open[f] {
 		return n.seats[f]

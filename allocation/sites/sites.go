@@ -39,8 +39,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -84,6 +86,10 @@ type Options struct {
 	// is off by default there and the relaxation is an upper bound on the
 	// candidate arcs (the final zones come from the full solve, Finish).
 	Price bool
+	// Workers is the number of site sets evaluated concurrently, each on
+	// its own copy of the network (default: 2 at city scale when the
+	// machine has 2 or more cores, else 1).
+	Workers int
 	// Log receives progress messages; nil discards them.
 	Log *slog.Logger
 }
@@ -186,10 +192,12 @@ var ErrNoCandidates = errors.New("sites: no candidate site has seats for the sta
 
 // selector holds the per-stage networks and the current open set.
 type selector struct {
-	ctx    context.Context
-	ds     *data.Dataset
-	opt    Options
-	nets   []*network
+	ctx  context.Context
+	ds   *data.Dataset
+	opt  Options
+	nets []*network
+	// reps are copies of nets for concurrent evaluation; reps[0] is nets.
+	reps   [][]*network
 	sites  []site
 	chosen []int // indices into sites
 	evals  int
@@ -317,16 +325,92 @@ func newSelector(ctx context.Context, ds *data.Dataset, opt Options) (*selector,
 		if !shortGiven {
 			s.opt.Shortlist = 3
 		}
+		if s.opt.Workers <= 0 {
+			s.opt.Workers = min(2, runtime.GOMAXPROCS(0))
+		}
 	}
+	s.opt.Workers = max(1, s.opt.Workers)
+	s.refreshReplicas()
 	return s, nil
 }
 
+// refreshReplicas rebuilds the evaluation copies from nets.
+func (s *selector) refreshReplicas() {
+	s.reps = [][]*network{s.nets}
+	for w := 1; w < s.opt.Workers; w++ {
+		var rep []*network
+		for _, n := range s.nets {
+			rep = append(rep, n.replica())
+		}
+		s.reps = append(s.reps, rep)
+	}
+}
+
 func (s *selector) setOpen(i int, open bool) {
-	for _, n := range s.nets {
-		if s.sites[i].seats[n.st] > 0 {
+	for _, rep := range s.reps {
+		setOpenOn(rep, s.sites[i], i, open)
+	}
+}
+
+func setOpenOn(nets []*network, st site, i int, open bool) {
+	for _, n := range nets {
+		if st.seats[n.st] > 0 {
 			n.setOpen(n.nE+i, open)
 		}
 	}
+}
+
+// tryMany evaluates chosen ∪ {c} for every c in adds (chosen must not hold
+// them), concurrently on the replicas, from cache where seen. The last
+// element of adds is evaluated last on nets, so a commit of it right after
+// finds its basis optimal.
+func (s *selector) tryMany(adds []int) ([]Objective, error) {
+	out := make([]Objective, len(adds))
+	var todo []int
+	for j, c := range adds {
+		if o, ok := s.seen[s.key(append(slices.Clone(s.chosen), c))]; ok {
+			out[j] = o
+		} else {
+			todo = append(todo, j)
+		}
+	}
+	W := len(s.reps)
+	errs := make([]error, W)
+	var wg sync.WaitGroup
+	for w := range W {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for t, j := range todo {
+				if (len(todo)-1-t)%W != w {
+					continue
+				}
+				c := adds[j]
+				setOpenOn(s.reps[w], s.sites[c], c, true)
+				var o Objective
+				for _, n := range s.reps[w] {
+					if _, err := n.solve(s.ctx); err != nil {
+						errs[w] = err
+						return
+					}
+					no := n.objective()
+					o.Unplaced += no.Unplaced
+					o.Meters += no.Meters
+				}
+				setOpenOn(s.reps[w], s.sites[c], c, false)
+				out[j] = o
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for _, j := range todo {
+		s.seen[s.key(append(slices.Clone(s.chosen), adds[j]))] = out[j]
+	}
+	s.evals += len(todo)
+	return out, nil
 }
 
 // eval solves every stage for the current open set and returns the summed
@@ -363,6 +447,9 @@ func (s *selector) commit(price bool) (Objective, error) {
 		}
 		if !added {
 			s.seen[s.key(s.chosen)] = o
+			if round > 0 {
+				s.refreshReplicas()
+			}
 			return o, nil
 		}
 	}
@@ -406,24 +493,6 @@ func (s *selector) screen(n int, skip int) []int {
 	return out
 }
 
-// try evaluates the open set chosen ∪ {add} \ {drop} (drop −1 for none),
-// from cache when seen, leaving the networks with that set open.
-func (s *selector) try(add, drop int) (Objective, error) {
-	set := slices.DeleteFunc(slices.Clone(s.chosen), func(c int) bool { return c == drop })
-	set = append(set, add)
-	if o, ok := s.seen[s.key(set)]; ok {
-		return o, nil
-	}
-	s.setOpen(add, true)
-	o, err := s.eval()
-	s.setOpen(add, false)
-	if err != nil {
-		return o, err
-	}
-	s.seen[s.key(set)] = o
-	return o, nil
-}
-
 func (s *selector) run(k int) (*Result, error) {
 	res := &Result{K: k}
 	for _, st := range s.opt.Stages {
@@ -445,13 +514,13 @@ func (s *selector) run(k int) (*Result, error) {
 		// Best screened site last: when it wins, reopening it for the
 		// commit finds the basis already optimal.
 		slices.Reverse(short)
-		for _, c := range short {
-			o, err := s.try(c, -1)
-			if err != nil {
-				return nil, err
-			}
-			if best < 0 || o.Less(bestO) {
-				best, bestO = c, o
+		objs, err := s.tryMany(short)
+		if err != nil {
+			return nil, err
+		}
+		for j, c := range short {
+			if best < 0 || objs[j].Less(bestO) {
+				best, bestO = c, objs[j]
 			}
 		}
 		if best < 0 || !bestO.Less(cur) {
@@ -485,11 +554,12 @@ func (s *selector) run(k int) (*Result, error) {
 			}
 			short := s.screen(s.opt.Shortlist, out)
 			best, bestO := -1, cur
-			for _, c := range short {
-				o, err := s.try(c, -1)
-				if err != nil {
-					return nil, err
-				}
+			objs, err := s.tryMany(short)
+			if err != nil {
+				return nil, err
+			}
+			for j, c := range short {
+				o := objs[j]
 				s.alts = append(s.alts, Alternative{Site: s.siteOf(c), Replaces: s.ds.Candidates[s.sites[out].cand].ID, Objective: o})
 				if o.Less(bestO) {
 					best, bestO = c, o

@@ -147,3 +147,22 @@ func ExampleSelect() {
 	// sites: 2
 	// fewer unplaced or shorter trips: true
 }
+
+// TestWorkersAgree: concurrent evaluation on network copies reaches the
+// same objective as the serial search.
+func TestWorkersAgree(t *testing.T) {
+	for seed := range uint64(6) {
+		ds := randomInstance(seed+70, 14, 3, 8)
+		one, err := Select(context.Background(), ds, Options{K: 3, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		two, err := Select(context.Background(), ds, Options{K: 3, Workers: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.Objective != two.Objective {
+			t.Fatalf("seed %d: serial %+v, concurrent %+v", seed, one.Objective, two.Objective)
+		}
+	}
+}
