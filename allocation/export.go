@@ -160,9 +160,10 @@ type Comparison struct {
 	Stages map[string]*StageChange `json:"stages"`
 }
 
-// Compare lists the units whose zone school differs from plan a to plan b
-// (both of the same dataset), per stage, in unit order. A unit zoned in one
-// plan and not the other counts as changed; "" names no school.
+// Compare lists the units with pupils of a stage whose zone school differs
+// from plan a to plan b (both of the same dataset), per stage, in unit
+// order. A unit zoned in one plan and not the other counts as changed; ""
+// names no school.
 func Compare(a, b *Plan) (*Comparison, error) {
 	if len(a.Dataset.Units) != len(b.Dataset.Units) {
 		return nil, fmt.Errorf("compare: plans cover %d and %d units", len(a.Dataset.Units), len(b.Dataset.Units))
@@ -173,6 +174,9 @@ func Compare(a, b *Plan) (*Comparison, error) {
 		c.Stages[data.Stage(st).String()] = sc
 		za, zb := a.Stages[st].Zone, b.Stages[st].Zone
 		for u := range a.Dataset.Units {
+			if a.Dataset.Units[u].Pupils[st] == 0 {
+				continue // no child changes school; display zones of empty units may differ
+			}
 			var sa, sb int32 = -1, -1
 			if za != nil {
 				sa = za[u]

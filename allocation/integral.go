@@ -258,12 +258,22 @@ func (z *zoning) components(s int32) [][]int32 {
 	if len(comps) <= 1 {
 		return comps
 	}
+	// The main piece is the one holding the unit nearest to the school
+	// (the gate is there) unless another piece has more pupils: moving the
+	// smaller pieces out costs less.
 	mainIdx, bestD := 0, math.Inf(1)
+	pupils := make([]int64, len(comps))
 	for i, c := range comps {
 		for _, u := range c {
+			pupils[i] += p.pupils[u]
 			if d := p.dist(u, s); d < bestD {
 				bestD, mainIdx = d, i
 			}
+		}
+	}
+	for i := range comps {
+		if pupils[i] > pupils[mainIdx] {
+			mainIdx = i
 		}
 	}
 	comps[0], comps[mainIdx] = comps[mainIdx], comps[0]
@@ -431,7 +441,7 @@ func (p *stageProblem) localSearch(zone []int32) error {
 				improved++
 				continue
 			}
-			if z.trySwap(u, targets) {
+			if z.trySwap(u, targets) || (p.adj != nil && z.tryPush(u, targets, base)) {
 				improved++
 			}
 		}
@@ -519,6 +529,63 @@ func (z *zoning) trySwap(u int32, targets []int32) bool {
 			z.move(u, s)
 		}
 	}
+	return false
+}
+
+// tryPush makes an improving move of u into a full neighbouring zone t by
+// passing one of t's units v on to a zone r next to it that has room (r
+// may be u's own zone). Every zone involved stays connected. It returns
+// whether it moved.
+func (z *zoning) tryPush(u int32, targets []int32, base float64) bool {
+	p := z.p
+	s := z.zone[u]
+	if !z.connectedWithout(u) {
+		return false
+	}
+	type option struct{ t, v, r int32 }
+	best, bestD := option{-1, -1, -1}, -1e-6
+	for _, t := range targets {
+		if z.room(u, t) {
+			continue
+		}
+		du := z.unitCost(u, t) - base
+		if du >= bestD {
+			continue
+		}
+		need := z.load[t] + p.pupils[u] - p.cap[t]
+		for _, v := range z.members[t] {
+			if p.fixed[v] >= 0 || p.pupils[v] < need {
+				continue
+			}
+			vb := z.unitCost(v, t)
+			for _, x := range p.adj[v] {
+				r := z.zone[x]
+				if r < 0 || r == t {
+					continue
+				}
+				free := p.cap[r] - z.load[r]
+				if r == s {
+					free += p.pupils[u]
+				}
+				if p.pupils[v] > free {
+					continue
+				}
+				if d := du + z.unitCost(v, r) - vb; d < bestD {
+					best, bestD = option{t, v, r}, d
+				}
+			}
+		}
+	}
+	if best.t < 0 {
+		return false
+	}
+	z.move(u, best.t)
+	z.move(best.v, best.r)
+	if z.zoneConnected(best.t) && (best.r != s || z.zoneConnected(s)) {
+		return true
+	}
+	z.move(best.v, best.t)
+	z.move(u, s)
 	return false
 }
 

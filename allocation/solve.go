@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -54,7 +55,7 @@ const (
 )
 
 // debugSolve prints the column-generation rounds (tests only).
-var debugSolve = false
+var debugSolve = os.Getenv("CATCHMENT_DEBUG_SOLVE") != ""
 
 // ErrNoSchools is returned when a stage has pupils but no zoneable school.
 var ErrNoSchools = errors.New("no zoneable school offers the stage")
@@ -193,16 +194,31 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 		}
 	}
 	if in.Adjacency != nil && in.Policy.Solver.Contiguity {
+		// Units without pupils of the stage are not zoned here (they take
+		// a neighbour's zone afterwards), so two zoned units that touch
+		// only through such a unit count as adjacent: otherwise a park or
+		// an all-junior compound would cut zones that are in fact whole.
 		p.adj = make([][]int32, len(p.units))
+		var mark []int32 = make([]int32, len(p.units))
 		for lu, u := range p.units {
-			for _, v := range in.Adjacency[u] {
-				if lv := unitLocal[v]; lv >= 0 {
+			stamp := int32(lu + 1)
+			add := func(v int32) {
+				if lv := unitLocal[v]; lv >= 0 && lv != int32(lu) && mark[lv] != stamp {
+					mark[lv] = stamp
 					p.adj[lu] = append(p.adj[lu], lv)
+				}
+			}
+			for _, v := range in.Adjacency[u] {
+				if unitLocal[v] >= 0 {
+					add(v)
+					continue
+				}
+				for _, w := range in.Adjacency[v] {
+					add(w)
 				}
 			}
 		}
 	}
-
 	p.progress("candidates", 0.05)
 	k := min(max(in.Policy.Solver.Candidates, 1), len(p.schools))
 	var seats, pupils int64
@@ -253,16 +269,20 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 	}
 	p.progress("rounding", 0.5)
 	zone := p.round(lp)
+	p.debugCost("rounded", zone)
 	p.progress("capacity repair", 0.6)
 	p.repairCapacity(zone)
+	p.debugCost("repaired", zone)
 	if p.adj != nil {
 		p.progress("contiguity", 0.7)
 		p.repairContiguity(zone)
+		p.debugCost("contiguous", zone)
 	}
 	p.progress("local search", 0.8)
 	if err := p.localSearch(zone); err != nil {
 		return nil, err
 	}
+	p.debugCost("local search", zone)
 	if small {
 		p.progress("exact search", 0.85)
 		var exact bool
@@ -280,6 +300,41 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 	}
 	p.progress("overflow", 0.95)
 	return p.finish(sp, zone, bound)
+}
+
+// debugCost prints the zoning's total distance and over-seat pupils when
+// debugSolve is set (tests and tuning only).
+func (p *stageProblem) debugCost(step string, zone []int32) {
+	if !debugSolve {
+		return
+	}
+	var total float64
+	load := make([]int64, len(p.schools))
+	for lu, s := range zone {
+		if s >= 0 {
+			total += float64(p.pupils[lu]) * p.dist(int32(lu), s)
+			load[s] += p.pupils[lu]
+		}
+	}
+	var over int64
+	for s := range load {
+		over += max(0, load[s]-p.cap[s])
+	}
+	pieces, piecePupils, pieceUnits := 0, int64(0), 0
+	if p.adj != nil {
+		z := newZoning(p, zone)
+		for sc := range p.schools {
+			comps := z.components(int32(sc))
+			for _, c := range comps[min(1, len(comps)):] {
+				pieces++
+				pieceUnits += len(c)
+				for _, u := range c {
+					piecePupils += p.pupils[u]
+				}
+			}
+		}
+	}
+	fmt.Printf("%s %-13s total %.0f over %d detached pieces %d units %d pupils %d\n", p.st, step, total, over, pieces, pieceUnits, piecePupils)
 }
 
 // applyPins replaces the candidate rows of pinned units with their pinned
