@@ -319,11 +319,15 @@ func runScenarioDerive(ctx context.Context, env *cliEnv, args []string) error {
 	if err := child.Validate(); err != nil {
 		return fmt.Errorf("derived scenario: %w", err)
 	}
+	// The derived scenario keeps its parent's study boundary and cached
+	// road network (same streets; the changes are schools and pupils).
 	blobs := map[string][]byte{}
-	if b, err := st.Blob(ctx, *from, "boundary"); err == nil {
-		blobs["boundary"] = b
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
+	for _, key := range []string{"boundary", pipeline.RoadsBlob} {
+		if b, err := st.Blob(ctx, *from, key); err == nil {
+			blobs[key] = b
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 	}
 	n := *note
 	if n == "" {
@@ -336,7 +340,7 @@ func runScenarioDerive(ctx context.Context, env *cliEnv, args []string) error {
 	if *out == "" {
 		return nil
 	}
-	return compareScenarios(ctx, env, st, *from, *name, pol, *out)
+	return compareScenarios(ctx, env, st, *db, *from, *name, pol, *out)
 }
 
 func runScenarioList(ctx context.Context, env *cliEnv, args []string) error {
@@ -417,26 +421,20 @@ func runScenarioCompare(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		*a = info.Parent
 	}
-	return compareScenarios(ctx, env, st, *a, *b, pol, *out)
+	return compareScenarios(ctx, env, st, *db, *a, *b, pol, *out)
 }
 
 // scenarioPlan returns the latest stored plan of a scenario, solving (and
-// storing) one when there is none.
-func scenarioPlan(ctx context.Context, env *cliEnv, st *store.Store, name string, pol allocation.Policy) (*allocation.Plan, *pipeline.Prepared, error) {
-	ds, _, err := st.LoadScenario(ctx, name)
+// storing) one when there is none. The scenario is read as --db/--scenario
+// would read it (boundary and cached road network included).
+func scenarioPlan(ctx context.Context, env *cliEnv, st *store.Store, dbPath, name string, pol allocation.Policy) (*allocation.Plan, *pipeline.Prepared, error) {
+	in := inputFlags{db: dbPath, scenario: name}
+	ds, boundary, own, err := in.load(ctx, env)
 	if err != nil {
-		return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
+		return nil, nil, err
 	}
-	var boundary orb.Geometry
-	if b, err := st.Blob(ctx, name, "boundary"); err == nil {
-		var g *geojson.Geometry
-		if g, err = geojson.UnmarshalGeometry(b); err == nil {
-			boundary = g.Geometry()
-		} else if f, ferr := geojson.UnmarshalFeature(b); ferr == nil {
-			boundary = f.Geometry
-		}
-	}
-	prep, err := pipeline.Prepare(ctx, ds, boundary, nil)
+	own.Close()
+	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
 	if err != nil {
 		return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
 	}
@@ -465,12 +463,12 @@ func scenarioPlan(ctx context.Context, env *cliEnv, st *store.Store, name string
 
 // compareScenarios writes comparison.json, changes.csv, changes.geojson and
 // schools.csv into out, plus the derived plan's outputs under out/plan.
-func compareScenarios(ctx context.Context, env *cliEnv, st *store.Store, a, b string, pol allocation.Policy, out string) error {
-	pa, _, err := scenarioPlan(ctx, env, st, a, pol)
+func compareScenarios(ctx context.Context, env *cliEnv, st *store.Store, dbPath, a, b string, pol allocation.Policy, out string) error {
+	pa, _, err := scenarioPlan(ctx, env, st, dbPath, a, pol)
 	if err != nil {
 		return err
 	}
-	pb, prepB, err := scenarioPlan(ctx, env, st, b, pol)
+	pb, prepB, err := scenarioPlan(ctx, env, st, dbPath, b, pol)
 	if err != nil {
 		return err
 	}
@@ -560,7 +558,7 @@ func runScenarioProvision(ctx context.Context, env *cliEnv, args []string) error
 	if err != nil {
 		return fmt.Errorf("%s: %w", *comms, err)
 	}
-	ps, err := whatif.CheckProvision(ds, cs, pol, nil)
+	ps, err := whatif.CheckProvision(ds, cs, pol, in.Metric())
 	if err != nil {
 		return err
 	}

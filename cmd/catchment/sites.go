@@ -102,7 +102,7 @@ func runSites(ctx context.Context, env *cliEnv, args []string) error {
 	if len(ds.Candidates) == 0 && hi > 0 {
 		return fmt.Errorf("no candidate sites (give --candidates, or a scenario with candidates)")
 	}
-	opt := sites.Options{Stages: stages, Shortlist: *shortlist, Log: env.log}
+	opt := sites.Options{Stages: stages, Shortlist: *shortlist, Metric: in.Metric(), Log: env.log}
 	for _, st := range stages {
 		opt.DefaultSeats[st] = *seats
 	}
@@ -116,7 +116,7 @@ func runSites(ctx context.Context, env *cliEnv, args []string) error {
 	final := results[len(results)-1]
 	if !*noFinish && lo == hi {
 		solve := func(ctx context.Context, d *data.Dataset) (*allocation.Plan, error) {
-			prep, err := pipeline.Prepare(ctx, d, boundary, nil)
+			prep, err := pipeline.Prepare(ctx, d, boundary, in.Metric())
 			if err != nil {
 				return nil, err
 			}
@@ -126,7 +126,7 @@ func runSites(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		prep, err := pipeline.Prepare(ctx, after.Dataset, boundary, nil)
+		prep, err := pipeline.Prepare(ctx, after.Dataset, boundary, in.Metric())
 		if err != nil {
 			return err
 		}
