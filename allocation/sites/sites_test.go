@@ -166,3 +166,35 @@ func TestWorkersAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestBothStages: a site serving both stages is scored on the sum of the
+// two relaxations, and the chosen sites carry seats of both.
+func TestBothStages(t *testing.T) {
+	ds := randomInstance(11, 12, 2, 6)
+	for i := range ds.Units {
+		ds.Units[i].Pupils[data.Junior] = ds.Units[i].Pupils[data.Primary] / 2
+	}
+	for i := range ds.Schools {
+		ds.Schools[i].Seats[data.Junior] = ds.Schools[i].Seats[data.Primary] / 2
+	}
+	for i := range ds.Candidates {
+		ds.Candidates[i].Seats[data.Junior] = ds.Candidates[i].Seats[data.Primary] / 2
+	}
+	both, err := Select(context.Background(), ds, Options{K: 2, Stages: []data.Stage{data.Primary, data.Junior}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(both.Chosen) == 0 || !both.Objective.Less(both.Baseline) {
+		t.Fatalf("no improvement: %+v", both)
+	}
+	for _, c := range both.Chosen {
+		if c.Seats["primary"] == 0 || c.Seats["junior"] == 0 {
+			t.Fatalf("site %s seats %v", c.ID, c.Seats)
+		}
+	}
+	p, _ := Select(context.Background(), ds, Options{K: 0, Stages: []data.Stage{data.Primary}})
+	j, _ := Select(context.Background(), ds, Options{K: 0, Stages: []data.Stage{data.Junior}})
+	if sum := (Objective{p.Baseline.Unplaced + j.Baseline.Unplaced, p.Baseline.Meters + j.Baseline.Meters}); sum.Less(both.Baseline) || both.Baseline.Less(sum) {
+		t.Fatalf("baseline %+v is not the sum of the stages %+v", both.Baseline, sum)
+	}
+}
