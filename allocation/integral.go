@@ -259,8 +259,8 @@ func (z *zoning) components(s int32) [][]int32 {
 		return comps
 	}
 	// The main piece is the one holding the unit nearest to the school
-	// (the gate is there) unless another piece has more pupils: moving the
-	// smaller pieces out costs less.
+	// (the gate is there) unless another piece has at least twice its
+	// pupils: moving the smaller pieces out costs less.
 	mainIdx, bestD := 0, math.Inf(1)
 	pupils := make([]int64, len(comps))
 	for i, c := range comps {
@@ -271,8 +271,9 @@ func (z *zoning) components(s int32) [][]int32 {
 			}
 		}
 	}
+	gate := mainIdx
 	for i := range comps {
-		if pupils[i] > pupils[mainIdx] {
+		if pupils[i] >= 2*pupils[gate] && pupils[i] > pupils[mainIdx] {
 			mainIdx = i
 		}
 	}

@@ -370,8 +370,8 @@ func (p *stageProblem) finish(sp *StagePlan, zone []int32, lp *relaxation) (*Sta
 }
 
 // fillEmpty gives units without pupils of the stage the zone of a
-// neighbour (the neighbouring zone whose school is nearest, wave by wave
-// outwards), and units with no zoned neighbour the nearest zoneable school,
+// neighbour (the zone most of its neighbours are in, then the nearest
+// school, wave by wave outwards), and units with no zoned neighbour the nearest zoneable school,
 // so that the zones cover the whole area and a family moving in later has a
 // zone school. ZoneMeters of such units is the straight-line distance.
 func fillEmpty(ds *data.Dataset, st data.Stage, zone []int32, zoneMeters []float64, adj [][]int32) {
@@ -383,12 +383,34 @@ func fillEmpty(ds *data.Dataset, st data.Stage, zone []int32, zoneMeters []float
 			if !empty(u) {
 				continue
 			}
-			best, bestD := int32(-1), math.Inf(1)
-			for _, w := range adj[u] {
-				if s := zone[w]; s >= 0 {
-					if d := line.Meters(ds.Units[u].Loc, ds.Schools[s].Loc); d < bestD || (d == bestD && s < best) {
-						best, bestD = s, d
+			// The zone most of its neighbours belong to (so that a unit
+			// between two pieces of one zone joins them), ties to the
+			// nearest school.
+			best, bestN, bestD := int32(-1), 0, math.Inf(1)
+			for i, w := range adj[u] {
+				s := zone[w]
+				if s < 0 {
+					continue
+				}
+				dup := false
+				for _, x := range adj[u][:i] {
+					if zone[x] == s {
+						dup = true
+						break
 					}
+				}
+				if dup {
+					continue
+				}
+				n := 0
+				for _, x := range adj[u] {
+					if zone[x] == s {
+						n++
+					}
+				}
+				d := line.Meters(ds.Units[u].Loc, ds.Schools[s].Loc)
+				if n > bestN || (n == bestN && (d < bestD || (d == bestD && s < best))) {
+					best, bestN, bestD = s, n, d
 				}
 			}
 			if best >= 0 {
