@@ -29,6 +29,10 @@ type Network struct {
 	tree    rtree.RTreeGN[float64, int32]
 	pool    sync.Pool // *searchState
 	core    *core     // contracted graph for the k-label search
+	// kx, ky scale degrees of longitude and latitude to metres so that the
+	// plane distance is a lower bound of the geodesic anywhere in the
+	// graph: the A* heuristic of pair (see lowerBound).
+	kx, ky float64
 }
 
 var _ geo.Metric = (*Network)(nil)
@@ -57,7 +61,46 @@ func NewNetwork(g *Graph, opts Options) (*Network, error) {
 		nw.arcCost[a] = nw.edgeC[e]
 	}
 	nw.buildCore()
+	nw.initLowerBound()
 	return nw, nil
+}
+
+// The smallest radii of curvature of the WGS-84 ellipsoid: the meridional
+// radius at the equator, a(1−e²), and the prime-vertical radius there, a.
+const (
+	minMeridionalRadius = 6_335_439.327
+	minPrimeVertical    = 6_378_137.0
+	// lowerBoundSlack shrinks the heuristic by 0.1% to absorb the curvature
+	// terms the plane distance ignores (relative (d/R)², far below this
+	// for edges and city-scale distances) and float rounding.
+	lowerBoundSlack = 0.999
+)
+
+// initLowerBound sets kx and ky from the graph's largest |latitude|: a
+// degree of latitude is at least minMeridionalRadius·π/180 metres and a
+// degree of longitude at least minPrimeVertical·cos(φmax)·π/180, so
+// lowerBound never exceeds the geodesic distance between two graph points
+// (or points of the graph's latitude band).
+func (nw *Network) initLowerBound() {
+	maxLat := 0.0
+	for _, p := range nw.g.coords {
+		maxLat = math.Max(maxLat, math.Abs(p[1]))
+	}
+	deg := math.Pi / 180
+	nw.kx = lowerBoundSlack * minPrimeVertical * math.Cos(math.Min(maxLat+0.01, 90)*deg) * deg
+	nw.ky = lowerBoundSlack * minMeridionalRadius * deg
+}
+
+// lowerBound is a lower bound of the geodesic distance from a to b in
+// metres: a scaled plane (Euclidean) distance, hence a metric, so as an A*
+// heuristic it is consistent — h(u) ≤ cost(u, v) + h(v) because every edge
+// costs at least its geodesic length — and pair stays exact.
+func (nw *Network) lowerBound(a, b orb.Point) float64 {
+	dx := math.Abs(a[0] - b[0])
+	if dx > 180 {
+		dx = 360 - dx
+	}
+	return math.Hypot(dx*nw.kx, (a[1]-b[1])*nw.ky)
 }
 
 // Graph returns the graph the network was built on.
@@ -154,20 +197,16 @@ func (nw *Network) release(s *searchState) {
 	nw.pool.Put(s)
 }
 
-func (s *searchState) relax(u int32, d float64, pred int32) {
-	if d < s.dist[u] {
-		if math.IsInf(s.dist[u], 1) {
-			s.touched = append(s.touched, u)
-		}
-		s.dist[u] = d
-		s.pred[u] = pred
-		s.heap.push(entry{d: d, node: u})
-	}
-}
-
-// pair runs a Dijkstra from snap a towards snap b and returns the cost and,
-// if b is best reached through a graph node, that node (−1 for the direct
-// same-edge path or when unreachable). The caller owns st afterwards.
+// pair runs an A* search from snap a towards snap b and returns the cost
+// and, if b is best reached through a graph node, that node (−1 for the
+// direct same-edge path or when unreachable). The caller owns st afterwards.
+//
+// The heap is keyed by g + h, where g (st.dist) is the cost from a and h
+// the lowerBound to b's end nodes (the smaller of the two, each plus its
+// snap cost to b, is a lower bound of the rest of any path); h is
+// consistent, so the first time the best key reaches the best complete
+// cost no cheaper path remains: the result is the plain Dijkstra's, after
+// settling only the nodes near the a–b line instead of a whole disc.
 func (nw *Network) pair(st *searchState, a, b Snap) (cost float64, via int32, viaCost float64) {
 	g := nw.g
 	best := math.Inf(1)
@@ -181,25 +220,41 @@ func (nw *Network) pair(st *searchState, a, b Snap) (cost float64, via int32, vi
 	au, av := nw.snapCosts(a)
 	bu, bv := nw.snapCosts(b)
 	ub, vb := g.edgeU[b.Edge], g.edgeV[b.Edge]
-	st.relax(g.edgeU[a.Edge], au, -1)
-	st.relax(g.edgeV[a.Edge], av, -1)
+	pu, pv := g.coords[ub], g.coords[vb]
+	h := func(u int32) float64 {
+		p := g.coords[u]
+		return math.Min(nw.lowerBound(p, pu)+bu, nw.lowerBound(p, pv)+bv)
+	}
+	push := func(u int32, d float64, pred int32) {
+		if d < st.dist[u] {
+			if math.IsInf(st.dist[u], 1) {
+				st.touched = append(st.touched, u)
+			}
+			st.dist[u] = d
+			st.pred[u] = pred
+			st.heap.push(entry{d: d + h(u), node: u})
+		}
+	}
+	push(g.edgeU[a.Edge], au, -1)
+	push(g.edgeV[a.Edge], av, -1)
 	for st.heap.len() > 0 {
 		top := st.heap.pop()
 		u := top.node
-		if top.d > st.dist[u] {
-			continue
+		d := st.dist[u]
+		if top.d > d+h(u) {
+			continue // stale: u was reached more cheaply since
 		}
 		if top.d >= best {
 			break
 		}
-		if u == ub && top.d+bu < best {
-			best, via, viaCost = top.d+bu, u, bu
+		if u == ub && d+bu < best {
+			best, via, viaCost = d+bu, u, bu
 		}
-		if u == vb && top.d+bv < best {
-			best, via, viaCost = top.d+bv, u, bv
+		if u == vb && d+bv < best {
+			best, via, viaCost = d+bv, u, bv
 		}
 		for arc := g.off[u]; arc < g.off[u+1]; arc++ {
-			st.relax(g.arcTo[arc], top.d+float64(nw.arcCost[arc]), arc)
+			push(g.arcTo[arc], d+float64(nw.arcCost[arc]), arc)
 		}
 	}
 	return best, via, viaCost
