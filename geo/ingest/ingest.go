@@ -110,7 +110,7 @@ func Load(ctx context.Context, f Files, opt Options) (*data.Dataset, error) {
 			return agg.Add(h)
 		})
 		if err := collect(herr); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Base(f.Households), err)
+			return nil, err // already names the file and line
 		}
 		ds.Units = agg.Units()
 		if opt.Progress != nil {
@@ -154,27 +154,37 @@ func crossCheck(ds *data.Dataset, f Files) data.ErrorList {
 		line := i + 2
 		if _, ok := ui[c.UnitID]; !ok {
 			out = append(out, &data.ParseError{File: name, Line: line, Feature: -1, Column: "unit_id",
-				Err: fmt.Errorf("unknown unit %q", c.UnitID)})
+				Err: kindError{fmt.Sprintf("unknown unit %q", c.UnitID), data.ErrUnknownUnit}})
 		}
 		s, ok := si[c.SchoolID]
 		switch {
 		case !ok:
 			out = append(out, &data.ParseError{File: name, Line: line, Feature: -1, Column: "school_id",
-				Err: fmt.Errorf("unknown school %q", c.SchoolID)})
+				Err: kindError{fmt.Sprintf("unknown school %q", c.SchoolID), data.ErrUnknownValue}})
 		case !ds.Schools[s].Offers(c.Stage):
 			out = append(out, &data.ParseError{File: name, Line: line, Feature: -1, Column: "school_id",
-				Err: fmt.Errorf("school %q has no %s seats", c.SchoolID, c.Stage)})
+				Err: kindError{fmt.Sprintf("school %q has no %s seats", c.SchoolID, c.Stage), data.ErrNoSeats}})
 		}
 		key := [2]string{c.UnitID, c.Stage.String()}
 		if first, dup := seen[key]; dup {
 			out = append(out, &data.ParseError{File: name, Line: line, Feature: -1, Column: "unit_id",
-				Err: fmt.Errorf("unit %q already zoned for %s on line %d", c.UnitID, c.Stage, first)})
+				Err: kindError{fmt.Sprintf("unit %q already zoned for %s on line %d", c.UnitID, c.Stage, first), data.ErrDuplicateID}})
 		} else {
 			seen[key] = line
 		}
 	}
 	return out
 }
+
+// kindError is a cross-file problem with its own message that wraps one of
+// package data's error kinds, so errors.Is works as for reader errors.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e kindError) Error() string { return e.msg }
+func (e kindError) Unwrap() error { return e.kind }
 
 func readOptions(opt Options) data.ReadOptions {
 	ro := data.ReadOptions{Planar: opt.CRS.Planar(), MaxErrors: opt.MaxErrors, Warn: opt.Warn}
