@@ -21,8 +21,26 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // andorraPath is a real OpenStreetMap extract (© OpenStreetMap contributors,
-// ODbL), shared read-only by the project.
-const andorraPath = "/work/shared/data/andorra-latest.osm.bz2"
+// ODbL), shared read-only by the project in the shared/ folder beside the
+// repository (CI lays it there too); CATCHMENT_SHARED overrides the folder.
+var andorraPath = sharedFile("data/andorra-latest.osm.bz2")
+
+// sharedFile finds a file of the project's shared folder: $CATCHMENT_SHARED,
+// else ../shared beside the repository root (three levels above this
+// package), else /work/shared.
+func sharedFile(rel string) string {
+	dirs := []string{os.Getenv("CATCHMENT_SHARED"), "../../../shared", "/work/shared"}
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		p := filepath.Join(d, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return filepath.Join("../../../shared", rel)
+}
 
 var andorraOnce struct {
 	sync.Once
