@@ -16,6 +16,10 @@ type Error struct {
 	Status  int    `json:"-"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Base and Head are set on a stale_revision error: the revision the
+	// edit was based on and the plan's newest revision (0 when unknown).
+	Base *int `json:"base_revision,omitempty"`
+	Head *int `json:"head_revision,omitempty"`
 }
 
 // Error implements error.
@@ -35,6 +39,9 @@ const (
 	CodeUnavailable     = "unavailable"
 	CodeTimeout         = "timeout"
 	CodeUnsupportedType = "unsupported_media_type"
+	CodeStale           = "stale_revision"
+	CodeUnprocessable   = "unprocessable"
+	CodeNotImplemented  = "not_implemented"
 )
 
 func errf(status int, code, msg string) *Error {

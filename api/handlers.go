@@ -337,6 +337,15 @@ func (s *Server) planState(c echo.Context) (*state, error) {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="catchment"`)
 		return nil, errf(http.StatusUnauthorized, CodeUnauthorized, "only the published plan is public; other plans need the planner bearer token")
 	}
+	return s.loadState(c, n)
+}
+
+// loadState returns the state of stored plan n (the caller checked the
+// planner token), from the small cache of recently viewed plans.
+func (s *Server) loadState(c echo.Context, n int64) (*state, error) {
+	if pub := s.published.Load(); pub != nil && pub.snap.Plan.ID == n {
+		return pub, nil
+	}
 	s.plansMu.Lock()
 	for _, st := range s.plans {
 		if st.snap.Plan.ID == n {

@@ -169,6 +169,15 @@ func (s *Server) routes() *echo.Echo {
 	g.DELETE("/scenarios/:name", s.deleteScenario, planner...)
 	g.POST("/scenarios/:name/solve", s.startSolve, planner...)
 
+	// Planner edits (Editor engines; see edit.go).
+	g.GET("/scenarios/:name/edit", s.editState, planner...)
+	g.GET("/scenarios/:name/revisions", s.listRevisions, planner...)
+	g.GET("/scenarios/:name/revisions/:rev/export", s.exportRevision, planner...)
+	g.POST("/scenarios/:name/edit/preview", s.previewEdit, planner...)
+	g.POST("/scenarios/:name/edits", s.applyEdit, planner...)
+	g.POST("/scenarios/:name/edit/complete", s.completeEdit, s.auth, small, upTo)
+	g.GET("/scenarios/:name/compare", s.compareRevisions, planner...)
+
 	g.GET("/jobs", s.listJobs, planner...)
 	g.GET("/jobs/:id", s.getJob, planner...)
 	g.DELETE("/jobs/:id", s.cancelJob, planner...)

@@ -8,7 +8,14 @@
 // Published-plan rule: Current returns the most recent of (a) every stored
 // plan, at its creation time, and (b) every explicit Publish, at the time
 // it was recorded. So a fresh solve is served after a restart, and so is
-// an older plan a planner re-published later.
+// an older plan a planner re-published later. A planner's edit revision
+// (a plan with a parent, written by allocation/edit) counts only through
+// an explicit Publish: drafts are never served to parents by accident.
+//
+// Planner edits (api.Editor): one allocation/edit Session per scenario,
+// opened lazily on the cached dataset and cell adjacency. Edit revisions
+// store zones only; Snapshot rebuilds their placements and report with
+// allocation.FromZones.
 package engine
 
 import (
@@ -52,6 +59,10 @@ type Engine struct {
 
 	// solver, when set, runs solves elsewhere (see SetSolver).
 	solver SolverFunc
+
+	// editMu guards edits, the open planner editing sessions by scenario.
+	editMu sync.Mutex
+	edits  map[string]*editSession
 }
 
 // SolverFunc solves a stored scenario and stores the plan, returning its
@@ -191,6 +202,9 @@ func (e *Engine) DeleteScenario(ctx context.Context, name string) error {
 	e.mu.Lock()
 	delete(e.geoms, name)
 	e.mu.Unlock()
+	e.editMu.Lock()
+	delete(e.edits, name)
+	e.editMu.Unlock()
 	return err
 }
 
@@ -501,6 +515,19 @@ func (e *Engine) Snapshot(ctx context.Context, id int64) (*api.Snapshot, error) 
 	if err != nil {
 		return nil, err
 	}
+	if zonesOnly(rec) {
+		// A planner's edit revision: placements and report follow from its zones.
+		if p, err = planFromZones(ctx, rec, g); err != nil {
+			return nil, err
+		}
+		if p.Report != nil {
+			r := *rec
+			if r.Report, err = json.Marshal(p.Report); err != nil {
+				return nil, fmt.Errorf("plan %d: encode report: %w", rec.ID, err)
+			}
+			rec = &r
+		}
+	}
 	return e.snapshot(ctx, g, p, rec)
 }
 
@@ -539,6 +566,9 @@ func (e *Engine) Current(ctx context.Context) (*api.Snapshot, error) {
 			return nil, err
 		}
 		for _, p := range ps {
+			if p.Parent != 0 {
+				continue // a planner's edit revision is a draft until published explicitly
+			}
 			if p.Created.After(bestAt) || (p.Created.Equal(bestAt) && p.ID > best) {
 				best, bestAt = p.ID, p.Created
 			}
