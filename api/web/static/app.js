@@ -107,6 +107,8 @@
   }
 
   async function onMapClick(e) {
+    // In edit mode a click selects a unit (edit.js handles the zone's click).
+    if (window.CatchmentEdit && CatchmentEdit.active()) return;
     const ll = e.latlng;
     const popup = L.popup({ maxWidth: 360 }).setLatLng(ll).setContent("Looking up…").openOn(S.map);
     try {
@@ -133,6 +135,7 @@
       msg(e.message, true);
       return;
     }
+    if (window.CatchmentEdit) CatchmentEdit.init(window.CatchmentApp);
     const id = S.cfg.plan_id;
     try {
       const cmp = await C.api("/plans/" + id + "/comparison", { token: S.token });
@@ -251,6 +254,16 @@
     });
     showProgress(null);
     S.map = C.makeMap("map", S.cfg);
+    // What the edit mode (edit.js) and tests need of the page.
+    window.CatchmentApp = {
+      S: S, toggle: toggle, zoneStyle: zoneStyle,
+      // screenPoint is the page position of plan coordinates (x, y).
+      screenPoint: function (x, y) {
+        const p = S.map.latLngToContainerPoint(L.latLng(y, x));
+        const r = $("map").getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+      },
+    };
     S.map.on("click", onMapClick);
     for (const k of ["primary", "junior", "schools", "changes"]) {
       $("show-" + k).addEventListener("change", function (e) { toggle(k, e.target.checked); });
