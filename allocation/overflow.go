@@ -41,6 +41,53 @@ func tierCounts(tiers []Tier, residents, migrants int) (counts []int, migrant []
 	return counts, migrant, names
 }
 
+// ZoneOverflow decides who overflows from one over-full zone. The zone's
+// units are given in overflow order (by convention farthest from the
+// school first, ties by unit index) with their resident and migrant
+// pupils; excess is the number of pupils beyond the school's seats. The
+// lowest priority tiers overflow first (see Tier and tierCounts); within a
+// tier, units in the given order. It returns, per unit, the overflowing
+// pupils and how many of them are migrants, and the tally per tier name.
+// This is the one definition of the rule: Solve, FromZones and the
+// planner's incremental evaluator all use it.
+func ZoneOverflow(tiers []Tier, residents, migrants []int, excess int64) (over, overMig []int64, byTier map[string]int) {
+	over, overMig = make([]int64, len(residents)), make([]int64, len(residents))
+	byTier = map[string]int{}
+	type split struct {
+		counts  []int
+		migrant []bool
+		names   []string
+	}
+	splits := make([]split, len(residents))
+	nt := 0
+	for i := range residents {
+		c, m, n := tierCounts(tiers, residents[i], migrants[i])
+		splits[i] = split{c, m, n}
+		nt = max(nt, len(c))
+	}
+	// Walk tiers from lowest priority. Tier lists of units share the
+	// configured prefix; implicit tiers come last.
+	for ti := nt - 1; ti >= 0 && excess > 0; ti-- {
+		for i := range residents {
+			if excess == 0 {
+				break
+			}
+			sp := splits[i]
+			if ti >= len(sp.counts) || sp.counts[ti] == 0 {
+				continue
+			}
+			take := min(int64(sp.counts[ti]), excess)
+			over[i] += take
+			if sp.migrant[ti] {
+				overMig[i] += take
+			}
+			byTier[sp.names[ti]] += int(take)
+			excess -= take
+		}
+	}
+	return over, overMig, byTier
+}
+
 // overflowGroup is a group of one unit's pupils that did not fit in the
 // unit's zone school.
 type overflowGroup struct {
@@ -84,38 +131,19 @@ func selectOverflow(ds *data.Dataset, pol *Policy, st data.Stage, zone []int32, 
 			}
 			return ms[a] < ms[b]
 		})
-		type split struct {
-			counts  []int
-			migrant []bool
-			names   []string
-		}
-		splits := make([]split, len(ms))
-		nt := 0
+		res := make([]int, len(ms))
+		mig := make([]int, len(ms))
 		for i, u := range ms {
-			un := &ds.Units[u]
-			c, m, n := tierCounts(pol.PriorityTiers, un.Pupils[st]-un.Migrants[st], un.Migrants[st])
-			splits[i] = split{c, m, n}
-			nt = max(nt, len(c))
+			res[i] = ds.Units[u].Pupils[st] - ds.Units[u].Migrants[st]
+			mig[i] = ds.Units[u].Migrants[st]
 		}
-		// Walk tiers from lowest priority. Tier lists of units share the
-		// configured prefix; implicit tiers come last.
-		for ti := nt - 1; ti >= 0 && excess > 0; ti-- {
-			for i, u := range ms {
-				if excess == 0 {
-					break
-				}
-				sp := splits[i]
-				if ti >= len(sp.counts) || sp.counts[ti] == 0 {
-					continue
-				}
-				take := min(int64(sp.counts[ti]), excess)
-				over[u] += take
-				if sp.migrant[ti] {
-					overMig[u] += take
-				}
-				byTier[sp.names[ti]] += int(take)
-				excess -= take
-			}
+		o, om, tiers := ZoneOverflow(pol.PriorityTiers, res, mig, excess)
+		for i, u := range ms {
+			over[u] += o[i]
+			overMig[u] += om[i]
+		}
+		for k, v := range tiers {
+			byTier[k] += v
 		}
 	}
 	return over, overMig, byTier

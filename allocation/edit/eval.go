@@ -213,7 +213,8 @@ func (e *Evaluator) derive(s *stageState, sc int32) {
 	s.components[sc] = e.componentsOf(s, sc, ms)
 }
 
-// selectOverflow mirrors allocation's choice of who overflows from an
+// selectOverflow applies allocation.ZoneOverflow (the one rule for who
+// overflows) to an
 // over-full zone; ms is sorted by unit. It returns the overflowing pupils
 // per member (parallel to ms) and records the tier tallies.
 func (e *Evaluator) selectOverflow(s *stageState, sc int32, ms []int32, excess int64) []int64 {
@@ -229,60 +230,20 @@ func (e *Evaluator) selectOverflow(s *stageState, sc int32, ms []int32, excess i
 		}
 		return ms[order[a]] < ms[order[b]]
 	})
-	type split struct {
-		counts []int
-		names  []string
-	}
-	splits := make([]split, len(ms))
-	nt := 0
-	for _, i := range order {
+	res := make([]int, len(order))
+	mig := make([]int, len(order))
+	for k, i := range order {
 		un := &ds.Units[ms[i]]
-		c, n := tierCounts(e.pol.PriorityTiers, un.Pupils[st]-un.Migrants[st], un.Migrants[st])
-		splits[i] = split{c, n}
-		nt = max(nt, len(c))
+		res[k] = un.Pupils[st] - un.Migrants[st]
+		mig[k] = un.Migrants[st]
 	}
+	o, _, tiers := allocation.ZoneOverflow(e.pol.PriorityTiers, res, mig, excess)
 	over := make([]int64, len(ms))
-	tiers := map[string]int{}
-	for ti := nt - 1; ti >= 0 && excess > 0; ti-- {
-		for _, i := range order {
-			if excess == 0 {
-				break
-			}
-			sp := splits[i]
-			if ti >= len(sp.counts) || sp.counts[ti] == 0 {
-				continue
-			}
-			take := min(int64(sp.counts[ti]), excess)
-			over[i] += take
-			tiers[sp.names[ti]] += int(take)
-			excess -= take
-		}
+	for k, i := range order {
+		over[i] = o[k]
 	}
 	s.tiers[sc] = tiers
 	return over
-}
-
-// tierCounts mirrors allocation's split of a unit's pupils into priority
-// tiers (cumulative rounding per group; the remainder forms an implicit
-// lowest tier per group).
-func tierCounts(tiers []allocation.Tier, residents, migrants int) (counts []int, names []string) {
-	cum := map[string]float64{}
-	done := map[string]int{}
-	size := map[string]int{"resident": residents, "migrant": migrants}
-	for _, t := range tiers {
-		cum[t.Group] += t.Share
-		target := int(math.Round(math.Min(cum[t.Group], 1) * float64(size[t.Group])))
-		counts = append(counts, target-done[t.Group])
-		done[t.Group] = target
-		names = append(names, t.Name)
-	}
-	for _, g := range []string{"resident", "migrant"} {
-		if rest := size[g] - done[g]; rest > 0 {
-			counts = append(counts, rest)
-			names = append(names, g+"-other")
-		}
-	}
-	return counts, names
 }
 
 // componentsOf counts the connected pieces of school sc's zone (members
