@@ -214,9 +214,9 @@ func (e *Evaluator) derive(s *stageState, sc int32) {
 }
 
 // selectOverflow applies allocation.ZoneOverflow (the one rule for who
-// overflows) to an
-// over-full zone; ms is sorted by unit. It returns the overflowing pupils
-// per member (parallel to ms) and records the tier tallies.
+// overflows) to an over-full zone; ms is sorted by unit. It returns the
+// overflowing pupils per member (parallel to ms) and records the tier
+// tallies.
 func (e *Evaluator) selectOverflow(s *stageState, sc int32, ms []int32, excess int64) []int64 {
 	ds, st := e.ds, s.stage
 	order := make([]int, len(ms))
