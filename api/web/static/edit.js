@@ -1,6 +1,7 @@
 // Planner "Edit" mode of the map page (issue 8): click a unit in a zone,
 // choose a target school among the neighbouring zones' schools, then Move
-// or Pin it; Unpin, Undo, Redo, "Complete the plan". Every edit is a new
+// or Pin it; Unpin, Lock or Unlock its zone, Undo, Redo, "Complete the
+// plan" (synchronous: the server re-solves around pins and locks). Every edit is a new
 // revision on the server (POST /scenarios/{name}/edits with the revision
 // the page shows as base_revision, so a stale page gets 409 and reloads);
 // the indicators and warnings are redrawn from each edit's result, and
@@ -114,7 +115,8 @@ window.CatchmentEdit = (function () {
     box.dataset.unit = a.unit_id;
     box.dataset.school = school;
     const pinned = ((E.state.pins || {})[stage()] || {})[a.unit_id];
-    box.textContent = (a.unit_name || a.unit_id) + " — in the zone of " + schoolName + (pinned ? " (pinned)" : "");
+    const locked = ((E.state.locks || {})[stage()] || []).indexOf(school) >= 0;
+    box.textContent = (a.unit_name || a.unit_id) + " — in the zone of " + schoolName + (pinned ? " (pinned)" : "") + (locked ? " (zone locked)" : "");
     const here = S.map.latLngToLayerPoint(latlng);
     const opts = [];
     const seen = {};
@@ -137,10 +139,21 @@ window.CatchmentEdit = (function () {
       op.textContent = o.name;
       sel.appendChild(op);
     }
-    for (const b of ["edit-move", "edit-pin", "edit-unpin"]) $(b).disabled = false;
+    for (const b of ["edit-move", "edit-pin", "edit-unpin", "edit-lock", "edit-unlock"]) $(b).disabled = false;
     E.layer.setStyle(E.layer.options.style);
     say("");
     preview();
+  }
+
+  function clearSelection() {
+    E.sel = null;
+    const box = $("edit-selection");
+    delete box.dataset.unit;
+    delete box.dataset.school;
+    box.textContent = "No unit selected.";
+    $("edit-target").innerHTML = "";
+    $("edit-preview").textContent = "";
+    for (const b of ["edit-move", "edit-pin", "edit-unpin", "edit-lock", "edit-unlock"]) $(b).disabled = true;
   }
 
   // preview shows what moving the selected unit would do, saving nothing.
@@ -169,6 +182,7 @@ window.CatchmentEdit = (function () {
       renderIndicators(r.indicators);
       renderWarnings(r.warnings);
       E.state = await C.api(scenarioPath("/edit"), { token: E.app.S.token });
+      clearSelection(); // the zones changed: select again
       await drawZones();
       say("Revision " + r.revision + ": " + (body.op || "complete") + ", " + r.moved_units + " unit(s) changed zone.");
     } catch (e) {
@@ -184,10 +198,13 @@ window.CatchmentEdit = (function () {
     }
   }
 
+  // edit sends op for the selection: move and pin take the target school,
+  // unpin the unit alone, lock and unlock the selected unit's zone.
   function edit(op) {
     if (!E.sel) { say("Click a unit first.", true); return; }
-    const b = { op: op, stage: stage(), units: [E.sel.unit] };
-    if (op !== "unpin") b.school = $("edit-target").value;
+    let b = { op: op, stage: stage(), units: [E.sel.unit] };
+    if (op === "move" || op === "pin") b.school = $("edit-target").value;
+    if (op === "lock" || op === "unlock") b = { op: op, stage: stage(), school: E.sel.school };
     return post("/edits", b);
   }
 
@@ -213,11 +230,13 @@ window.CatchmentEdit = (function () {
     E.app = app;
     $("edit-section").hidden = false;
     $("edit-mode").addEventListener("change", function (e) { setMode(e.target.checked); });
-    $("edit-stage").addEventListener("change", function () { E.sel = null; if (E.on) drawZones(); });
+    $("edit-stage").addEventListener("change", function () { clearSelection(); if (E.on) drawZones(); });
     $("edit-target").addEventListener("change", preview);
     $("edit-move").onclick = function () { edit("move"); };
     $("edit-pin").onclick = function () { edit("pin"); };
     $("edit-unpin").onclick = function () { edit("unpin"); };
+    $("edit-lock").onclick = function () { edit("lock"); };
+    $("edit-unlock").onclick = function () { edit("unlock"); };
     $("edit-undo").onclick = function () { post("/edits", { op: "undo" }); };
     $("edit-redo").onclick = function () { post("/edits", { op: "redo" }); };
     $("edit-complete").onclick = function () {
