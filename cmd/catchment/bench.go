@@ -53,7 +53,7 @@ type benchOptions struct {
 	CBCTimeout time.Duration `json:"cbc_timeout_ns,omitempty"`
 }
 
-// BenchMachine describes where a benchmark ran, for BENCHMARKS.md.
+// benchMachine describes where a benchmark ran, for BENCHMARKS.md.
 type benchMachine struct {
 	CPUModel   string `json:"cpu_model"`
 	NumCPU     int    `json:"nproc"`
@@ -188,6 +188,9 @@ type benchResult struct {
 	CBC       []benchCBC       `json:"cbc,omitempty"`
 }
 
+// runBench is `catchment bench`: a whole run on the in-memory demo city,
+// printed as tables (or JSON with --json). Every figure but the timings is
+// a deterministic function of the flags.
 func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "bench", "[--pupils N] [--seed S] [--stages both|primary|junior] [--lookups N] [--stability 0,200,1000] [--cbc [--cbc-sizes 20000,50000] [--cbc-timeout 5m]] [--json]")
 	var o benchOptions
