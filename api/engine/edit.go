@@ -105,5 +105,19 @@ func planFromZones(ctx context.Context, rec *store.PlanRecord, g *scenarioGeom) 
 	if err != nil {
 		return nil, fmt.Errorf("plan %d (revision %d): %w", rec.ID, rec.Revision, err)
 	}
+	// FromZones leaves units without pupils of a stage unzoned, while the
+	// solver (and so every revision) zones them with their neighbours: put
+	// them back, so the revision's map has no holes and its publication
+	// lists exactly the revision's zones. They carry no pupils, so the
+	// placements and the report do not change.
+	for st := range data.NumStages {
+		sp := &full.Stages[st]
+		for u, z := range zones[st] {
+			if z >= 0 && sp.Zone[u] < 0 {
+				sp.Zone[u] = z
+				sp.ZoneMeters[u] = p.Stages[st].ZoneMeters[u]
+			}
+		}
+	}
 	return full, nil
 }
