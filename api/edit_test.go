@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -94,4 +95,36 @@ func TestEditRoutesErrors(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", tc.name, r.status, r.body)
 		}
 	}
+}
+
+// FuzzEditBody posts arbitrary bodies to the edit and preview routes: a
+// body is either refused as bad input (400, 413) or decoded and handed to
+// the session (here one that always answers ErrNothing, 422) — never a
+// 5xx, never a panic.
+func FuzzEditBody(f *testing.F) {
+	for _, s := range []string{``, `{}`, `null`, `[]`, `{"op":"move","stage":"primary","units":["U1"],"school":"S1","base_revision":1}`,
+		`{"op":"restore","target_revision":-3}`, `{"units":"U1"}`, `{"base_revision":1e99}`, `{"op":"pin","units":[null]}`, "{\"comment\":\"\xff\"}"} {
+		f.Add(s)
+	}
+	eng := &editorEngine{fakeEngine: newFakeEngine(), err: fmt.Errorf("x: %w", edit.ErrNothing)}
+	srv, err := api.New(api.Config{Engine: eng, Token: testToken, MaxBody: 4096})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	h := srv.Handler()
+	f.Fuzz(func(t *testing.T, body string) {
+		for _, path := range []string{"/api/v1/scenarios/demo/edits", "/api/v1/scenarios/demo/edit/preview", "/api/v1/scenarios/demo/edit/complete"} {
+			req := httptest.NewRequest("POST", path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			switch w.Code {
+			case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+			default:
+				t.Fatalf("%s %q: %d %s", path, body, w.Code, w.Body)
+			}
+		}
+	})
 }
