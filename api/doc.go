@@ -12,6 +12,15 @@
 // an atomic.Pointer: a re-solve builds a new state and swaps the pointer,
 // so readers never lock and never see a half-swapped plan.
 //
+// Planner edits (edit.go): when the Engine also implements Editor, the
+// /scenarios/{name}/edit… routes drive one allocation/edit Session per
+// scenario — move, pin, lock, undo, redo, restore, repair, preview,
+// "complete the plan" (synchronous, under ten request timeouts), compare
+// and export of revisions. Every edit is a new stored revision based on
+// the revision the planner saw; a stale base is refused with 409
+// stale_revision naming both revisions. Edit revisions are drafts: they
+// are served to parents only once published.
+//
 // Public (unauthenticated) endpoints are read-only and never return
 // household-level rows: only school-, zone- and unit-level aggregates.
 package api
