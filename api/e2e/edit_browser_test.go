@@ -135,6 +135,20 @@ func TestEditModeInChromium(t *testing.T) {
 		t.Errorf("message after completing: %q", msg)
 	}
 	t.Logf("pinned %s to %s; %s", pinned, pinTo, msg)
+
+	// The history lists the revisions; compare the first with the head.
+	must("compare with the first revision", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#edit-history li[data-revision="%d"] button:nth-of-type(2)`, rev0))),
+		chromedp.WaitReady(chromedp.CSS(fmt.Sprintf(`#edit-compare[data-from="%d"]`, rev0))),
+	))
+	if c := text("#edit-compare"); !strings.Contains(c, fmt.Sprintf("Revision %d → head", rev0)) || !strings.Contains(c, "pupils change school") {
+		t.Errorf("comparison: %q", c)
+	} else {
+		t.Logf("comparison: %s", c)
+	}
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(function(){document.getElementById("edit-section").scrollIntoView();return true;})()`))
+	must("scroll to the edit panel", err)
 	must("settle", chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)))
 	png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	must("screenshot", err)

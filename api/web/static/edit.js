@@ -91,6 +91,46 @@ window.CatchmentEdit = (function () {
     document.body.dataset.editPins = String(Object.keys(pins).length);
   }
 
+  // renderHistory lists the newest revisions, each with Restore (a new
+  // revision equal to it) and Compare (with the head: units and pupils
+  // that change school, indicator deltas).
+  async function renderHistory() {
+    const revs = await C.api(scenarioPath("/revisions"), { token: E.app.S.token });
+    const ol = $("edit-history");
+    ol.innerHTML = "";
+    for (const r of revs.slice(-10).reverse()) {
+      const li = document.createElement("li");
+      li.value = r.revision;
+      li.dataset.revision = String(r.revision);
+      li.textContent = "rev " + r.revision + " · " + (r.author || "") + " · " + new Date(r.created).toLocaleString() + (r.comment ? " · " + r.comment : "") + " ";
+      if (r.revision !== E.state.revision) {
+        const rb = document.createElement("button");
+        rb.textContent = "Restore";
+        rb.onclick = function () { post("/edits", { op: "restore", target_revision: r.revision }); };
+        const cb = document.createElement("button");
+        cb.textContent = "Compare";
+        cb.onclick = function () { compare(r.revision); };
+        li.appendChild(rb);
+        li.appendChild(cb);
+      }
+      ol.appendChild(li);
+    }
+  }
+
+  async function compare(rev) {
+    try {
+      const c = await C.api(scenarioPath("/compare?from=" + rev + "&to=0"), { token: E.app.S.token });
+      const parts = [];
+      for (const s of c.stages) {
+        const d = s.delta || {};
+        parts.push((C.stageLabel[s.stage] || s.stage) + ": " + s.units + " units / " + s.pupils + " pupils change school, near-zone " +
+          ((d.near_zone_ratio || 0) * 100).toFixed(2) + " pts, over capacity " + (d.pupils_over_capacity || 0));
+      }
+      $("edit-compare").textContent = "Revision " + rev + " → head: " + parts.join("; ");
+      $("edit-compare").dataset.from = String(rev);
+    } catch (e) { say(e.message, true); }
+  }
+
   // load reads the head revision and shows it.
   async function load() {
     E.state = await C.api(scenarioPath("/edit"), { token: E.app.S.token });
@@ -98,6 +138,7 @@ window.CatchmentEdit = (function () {
     renderIndicators(E.state.indicators);
     renderWarnings([]);
     await drawZones();
+    await renderHistory();
   }
 
   // select picks the unit under the click (by the parent look-up) and
@@ -184,6 +225,7 @@ window.CatchmentEdit = (function () {
       E.state = await C.api(scenarioPath("/edit"), { token: E.app.S.token });
       clearSelection(); // the zones changed: select again
       await drawZones();
+      await renderHistory();
       say("Revision " + r.revision + ": " + (body.op || "complete") + ", " + r.moved_units + " unit(s) changed zone.");
     } catch (e) {
       if (e.status === 409 && e.code === "stale_revision") {
