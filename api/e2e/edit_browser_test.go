@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"catchment/api"
 	"catchment/data"
 )
 
@@ -161,5 +162,17 @@ func TestEditModeInChromium(t *testing.T) {
 	}
 	if got := h.zonesAt(t, st.Revision)["primary/"+pinned]; got != pinTo {
 		t.Errorf("complete the plan moved the pinned %s to %s, want %s", pinned, got, pinTo)
+	}
+
+	// Another planner edits behind the page's back: the page's next edit
+	// is refused as stale, and the page reloads the newest revision.
+	h.edit(t, api.EditRequest{BaseRevision: st.Revision, Op: "unpin", Stage: "primary", Units: []string{pinned}})
+	must("stale undo", chromedp.Do(ctx, chromedp.Click(chromedp.ID("edit-undo")), atRevision(rev0+5),
+		chromedp.WaitReady(chromedp.CSS(`body[data-edit-pins="0"]`))))
+	if m := text("#edit-msg"); !strings.Contains(m, "reload") {
+		t.Errorf("message after a stale edit: %q", m)
+	}
+	if got := h.state(t).Revision; got != rev0+5 {
+		t.Errorf("the stale undo was applied: head is revision %d, want %d", got, rev0+5)
 	}
 }
