@@ -298,6 +298,17 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 	if p.adj != nil {
 		p.repairContiguity(zone)
 	}
+	// Where a repair got stuck, seats may still be short: try once more
+	// now that the zones have moved, keeping them whole.
+	if p.overfull(zone) {
+		p.repairCapacity(zone)
+		if p.adj != nil {
+			p.repairContiguity(zone)
+			if err := p.localSearch(zone); err != nil {
+				return nil, err
+			}
+		}
+	}
 	p.progress("overflow", 0.95)
 	return p.finish(sp, zone, bound)
 }
@@ -335,6 +346,22 @@ func (p *stageProblem) debugCost(step string, zone []int32) {
 		}
 	}
 	fmt.Printf("%s %-13s total %.0f over %d detached pieces %d units %d pupils %d\n", p.st, step, total, over, pieces, pieceUnits, piecePupils)
+}
+
+// overfull reports whether some zone has more pupils than seats.
+func (p *stageProblem) overfull(zone []int32) bool {
+	load := make([]int64, len(p.schools))
+	for lu, s := range zone {
+		if s >= 0 {
+			load[s] += p.pupils[lu]
+		}
+	}
+	for s := range load {
+		if load[s] > p.cap[s] {
+			return true
+		}
+	}
+	return false
 }
 
 // applyPins replaces the candidate rows of pinned units with their pinned

@@ -25,6 +25,15 @@ import (
 	"catchment/geo/cells"
 )
 
+// AdjacencyGapMeters is the widest gap between two compounds' outlines
+// (a street, a green belt, a canal) across which they still count as
+// neighbours for zone contiguity. Compounds in Chinese cities face each
+// other across roads whose red lines are 20–70 m wide plus setbacks, so
+// 200 m keeps a zone that spans an arterial road whole while a wide river
+// or a rail yard still separates zones. Walking distances (--roads) are
+// the way to keep zones from straddling a barrier that has no crossing.
+const AdjacencyGapMeters = 200
+
 // Prepared is a dataset made ready for solving and look-ups: its unit
 // cells (tessellation), their adjacency, and the distance metric. It is
 // immutable after Prepare and safe for concurrent use.
@@ -45,7 +54,7 @@ func Prepare(ctx context.Context, ds *data.Dataset, boundary orb.Geometry, metri
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	t, err := cells.Build(ds.Units, ds.Planar, boundary, cells.Options{})
+	t, err := cells.Build(ds.Units, ds.Planar, boundary, cells.Options{GapMeters: AdjacencyGapMeters})
 	if err != nil {
 		return nil, fmt.Errorf("unit cells: %w", err)
 	}
