@@ -152,9 +152,9 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 		}
 		// Per-school figures.
 		components := zoneComponents(p.Adjacency, sp.Zone, len(ds.Schools))
-		unitsIn := make([]int, len(ds.Schools))
-		for _, s := range sp.Zone {
-			if s >= 0 {
+		unitsIn := make([]int, len(ds.Schools)) // units with pupils of the stage
+		for u, s := range sp.Zone {
+			if s >= 0 && ds.Units[u].Pupils[st] > 0 {
 				unitsIn[s]++
 			}
 		}

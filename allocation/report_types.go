@@ -114,6 +114,7 @@ type SchoolReport struct {
 	AvgClassSize float64 `json:"avg_class_size"`
 	ClassBand    string  `json:"class_band"`
 	OverSizeCap  bool    `json:"over_size_cap"`
-	Units        int     `json:"units"`
-	Contiguous   bool    `json:"contiguous"`
+	// Units counts the zone's units with pupils of the stage.
+	Units      int  `json:"units"`
+	Contiguous bool `json:"contiguous"`
 }

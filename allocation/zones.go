@@ -38,7 +38,8 @@ func CurrentZones(ds *data.Dataset) [data.NumStages][]int32 {
 
 // FromZones builds the plan that a given zoning implies — for instance
 // today's hand-drawn zones, or a planner's edited revision — with the same
-// overflow rules as Solve, and evaluates it. zones[st][u] is a school index
+// overflow rules as Solve, and evaluates it. Given zones of units without
+// pupils are kept; such units without a given zone take a neighbour's. zones[st][u] is a school index
 // or -1; a nil stage means no unit is zoned in that stage. The zoning may
 // put more pupils in a zone than the school has seats: those pupils
 // overflow, and the report counts the over-capacity zones.
@@ -55,7 +56,7 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 		meters := make([]float64, len(ds.Units))
 		for u := range zone {
 			zone[u] = -1
-			if zones[st] == nil || ds.Units[u].Pupils[st] == 0 {
+			if zones[st] == nil {
 				continue
 			}
 			s := zones[st][u]
@@ -71,6 +72,11 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 			if math.IsInf(meters[u], 1) {
 				meters[u] = math.MaxFloat32
 			}
+		}
+		if zones[st] != nil {
+			// Units without pupils and without a given zone take their
+			// neighbours' zone, as in Solve, so the zones cover the area.
+			fillEmpty(ds, data.Stage(st), zone, meters, adjacency)
 		}
 		sp, byTier, err := assemble(ctx, ds, &pol, data.Stage(st), metric, zone, meters)
 		if err != nil {
