@@ -100,7 +100,8 @@ func (nw *Network) lowerBound(a, b orb.Point) float64 {
 	if dx > 180 {
 		dx = 360 - dx
 	}
-	return math.Hypot(dx*nw.kx, (a[1]-b[1])*nw.ky)
+	x, y := dx*nw.kx, (a[1]-b[1])*nw.ky
+	return math.Sqrt(x*x + y*y) // no overflow at Earth scale: cheaper than Hypot
 }
 
 // Graph returns the graph the network was built on.
