@@ -586,7 +586,13 @@ func (p *stageProblem) solveRelaxation(stability bool) (*relaxation, error) {
 		if debugSolve {
 			fmt.Printf("%s round %d: lagrangian %.0f, priced-in arcs %d, arcs %d, pivots %d, %v\n", p.st, round, lb, len(add), len(p.cand.Dest), g.Stats().Pivots, time.Since(t0))
 		}
-		if len(add) == 0 || round >= 8 {
+		// The Lagrangian bound is valid whatever the prices; once it is
+		// within certifyTolerance of this LP's own value the LP is optimal
+		// over all schools to that tolerance, and re-solving for the last
+		// few priced-in arcs would only move the heuristic's starting
+		// point, not the bound.
+		lpValue := float64(g.TotalCost()) / costScale
+		if len(add) == 0 || round >= 8 || lpValue-lb <= certifyTolerance*lb {
 			return r, nil
 		}
 		p.addArcs(add)
@@ -640,7 +646,7 @@ func (p *stageProblem) addFeasibleArcs() {
 // row gains its pricedRow best schools by distance plus coarse seat price.
 const (
 	coarseMinUnits    = 4000
-	coarseClusterSize = 8
+	coarseClusterSize = 4
 	pricedRow         = 8
 )
 
@@ -761,6 +767,11 @@ func (p *stageProblem) addPriceDirected(w []float64, n int) {
 		p.addArcs(add)
 	}
 }
+
+// certifyTolerance: pricing stops when the relaxation's value is within
+// this relative distance of its Lagrangian lower bound (the reported bound
+// is the Lagrangian one, so it stays a proven bound).
+const certifyTolerance = 1e-4
 
 // maxPricedArcs caps the arcs one pricing round adds per unit.
 const maxPricedArcs = 8
