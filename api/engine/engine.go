@@ -33,6 +33,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"catchment/allocation"
+	"catchment/allocation/pipeline"
 	"catchment/api"
 	"catchment/data"
 	"catchment/data/store"
@@ -263,7 +264,7 @@ func (e *Engine) buildGeom(ctx context.Context, name string, g *scenarioGeom) er
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("scenario %q: boundary: %w", name, err)
 	}
-	t, err := cells.BuildContext(ctx, ds.Units, ds.Planar, boundary, cells.Options{})
+	t, err := cells.BuildContext(ctx, ds.Units, ds.Planar, boundary, cells.Options{GapMeters: pipeline.AdjacencyGapMeters})
 	if err != nil {
 		return fmt.Errorf("scenario %q: tessellate units: %w", name, err)
 	}
