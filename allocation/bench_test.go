@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"catchment/allocation"
+	"catchment/allocation/pipeline"
 	"catchment/data"
 	"catchment/data/demo"
 	"catchment/geo/cells"
@@ -25,9 +26,9 @@ import (
 // shared, so wall time alone says little), and the solve benchmarks the
 // optimality gap of each stage.
 
-// benchCity is a demo city with its cells and adjacency, prepared the way
-// allocation/pipeline.Prepare does (cells.Build on the city boundary), and
-// its plan once some benchmark has solved it.
+// benchCity is a demo city prepared by allocation/pipeline.Prepare (cells
+// on the city boundary, adjacency), as `catchment solve` and the server
+// prepare it, and its plan once some benchmark has solved it.
 type benchCity struct {
 	city *demo.City
 	tess *cells.Tessellation
@@ -56,11 +57,11 @@ func cityOf(b *testing.B, pupils int) *benchCity {
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := cells.Build(city.Dataset.Units, city.Dataset.Planar, city.Boundary, cells.Options{})
+	prep, err := pipeline.Prepare(context.Background(), &city.Dataset, city.Boundary, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := &benchCity{city: city, tess: t, adj: t.Adjacency()}
+	c := &benchCity{city: city, tess: prep.Cells, adj: prep.Adjacency}
 	benchCities[pupils] = c
 	return c
 }
@@ -117,10 +118,10 @@ func BenchmarkSolve(b *testing.B) {
 	}
 }
 
-// BenchmarkPrepareCells builds the unit cells (Delaunay/Voronoi cells of
-// point units, compound polygons, clipped to the study boundary) and their
-// adjacency for the 1,000,000-pupil demo city: the first half of building
-// zone polygons.
+// BenchmarkPrepareCells runs pipeline.Prepare on the 1,000,000-pupil demo
+// city: the unit cells (Voronoi cells of point units, compound polygons,
+// clipped to the study boundary) and their adjacency, the first half of
+// building zone polygons.
 func BenchmarkPrepareCells(b *testing.B) {
 	city, err := demo.Generate(demo.Config{Pupils: 1_000_000, Seed: 7, NoStreets: true})
 	if err != nil {
@@ -129,11 +130,9 @@ func BenchmarkPrepareCells(b *testing.B) {
 	cpu0 := cpuSeconds()
 	n := 0
 	for b.Loop() {
-		t, err := cells.Build(city.Dataset.Units, city.Dataset.Planar, city.Boundary, cells.Options{})
-		if err != nil {
+		if _, err := pipeline.Prepare(context.Background(), &city.Dataset, city.Boundary, nil); err != nil {
 			b.Fatal(err)
 		}
-		_ = t.Adjacency()
 		n++
 	}
 	b.ReportMetric((cpuSeconds()-cpu0)/float64(n), "cpu-s/op")
