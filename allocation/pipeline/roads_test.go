@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -24,26 +25,22 @@ import (
 )
 
 // riverCity is the small demo city of the river acceptance test, generated
-// once per test binary, with its streets written as streets.osm.
+// once per test binary, with its streets in OpenStreetMap XML.
 var riverCity = sync.OnceValues(func() (*cityFiles, error) {
 	c, err := demo.Generate(demo.Config{Pupils: 60000, Seed: 1})
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pipeline-roads-")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := c.Streets.WriteOSM(&buf); err != nil {
 		return nil, err
 	}
-	osm := filepath.Join(dir, "streets.osm")
-	if err := writeOSM(c.Streets, osm); err != nil {
-		return nil, err
-	}
-	return &cityFiles{city: c, osm: osm}, nil
+	return &cityFiles{city: c, osm: buf.Bytes()}, nil
 })
 
 type cityFiles struct {
 	city *demo.City
-	osm  string
+	osm  []byte // streets.osm
 }
 
 func writeOSM(s *demo.Streets, path string) error {
@@ -195,7 +192,11 @@ func TestRiverAcceptance(t *testing.T) {
 	ds := &cf.city.Dataset
 	r := newRiver(t, cf.city.Streets, ds.Units[0].Loc[1])
 
-	m, err := LoadRoads(ctx, cf.osm)
+	osm := filepath.Join(t.TempDir(), "streets.osm")
+	if err := os.WriteFile(osm, cf.osm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadRoads(ctx, osm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"catchment/allocation/pipeline"
@@ -17,33 +16,15 @@ import (
 	"catchment/geo/roads"
 )
 
-// roadsTestCity writes a 2,000-pupil demo city (with streets.osm) once per
-// test binary and returns its directory.
-var roadsTestCity = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "catchment-roads-")
-	if err != nil {
-		return "", err
-	}
+// roadsCity writes a 2,000-pupil demo city (with streets.osm) into a
+// temporary directory removed after the test.
+func roadsCity(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
 	var out, errb bytes.Buffer
 	env := &cliEnv{stdout: &out, stderr: &errb, log: slog.New(slog.NewTextHandler(&errb, nil))}
 	if code := runMain(context.Background(), env, []string{"demo", "--out", dir, "--pupils", "2000", "--seed", "3"}); code != 0 {
-		return "", &cliError{code, errb.String()}
-	}
-	return dir, nil
-})
-
-type cliError struct {
-	code   int
-	stderr string
-}
-
-func (e *cliError) Error() string { return "demo failed: " + e.stderr }
-
-func roadsCity(t *testing.T) string {
-	t.Helper()
-	dir, err := roadsTestCity()
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("demo: exit %d\n%s", code, errb.String())
 	}
 	return dir
 }
