@@ -26,6 +26,8 @@ type manifest struct {
 	CRS        string             `json:"crs"`
 	CellMeters float64            `json:"cell_meters"`
 	DB         string             `json:"db,omitempty"`
+	Roads      string             `json:"roads,omitempty"`
+	Crossing   float64            `json:"crossing_penalty_m,omitempty"`
 	Scenario   string             `json:"scenario,omitempty"`
 	Policy     *allocation.Policy `json:"policy"`
 }
@@ -44,6 +46,7 @@ func writeManifest(dir string, in *inputFlags, pol allocation.Policy) error {
 	if in.db != "" {
 		m.DB, m.Scenario = abs(in.db), in.scenario
 	}
+	m.Roads, m.Crossing = abs(in.roads), in.crossingPenalty
 	for k, v := range map[string]string{"schools": in.files.Schools, "units": in.files.Units, "households": in.files.Households,
 		"current": in.files.Current, "candidates": in.files.Candidates, "boundary": in.files.Boundary} {
 		if v != "" {
@@ -66,7 +69,8 @@ func readManifest(dir string) (*inputFlags, allocation.Policy, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, allocation.Policy{}, fmt.Errorf("manifest.json: %w", err)
 	}
-	in := &inputFlags{crs: m.CRS, cellMeters: m.CellMeters, db: m.DB, scenario: m.Scenario}
+	in := &inputFlags{crs: m.CRS, cellMeters: m.CellMeters, db: m.DB, scenario: m.Scenario,
+		roads: m.Roads, crossingPenalty: m.Crossing}
 	in.files.Schools, in.files.Units, in.files.Households = m.Files["schools"], m.Files["units"], m.Files["households"]
 	in.files.Current, in.files.Candidates, in.files.Boundary = m.Files["current"], m.Files["candidates"], m.Files["boundary"]
 	pol := allocation.DefaultPolicy()
@@ -139,7 +143,7 @@ func lookupFromDir(ctx context.Context, env *cliEnv, dir string) (*allocation.Lo
 	if db != nil {
 		db.Close()
 	}
-	prep, err := pipeline.Prepare(ctx, ds, boundary, nil)
+	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +173,7 @@ func lookupFromDB(ctx context.Context, env *cliEnv, dbPath, scenario string) (*a
 	if err != nil {
 		return nil, fmt.Errorf("scenario %q has no plan (run catchment solve --db): %w", scenario, err)
 	}
-	prep, err := pipeline.Prepare(ctx, ds, boundary, nil)
+	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 		defer db.Close()
 	}
 	env.log.Info("loaded", "schools", len(ds.Schools), "units", len(ds.Units), "seconds", time.Since(start).Seconds())
-	prep, err := pipeline.Prepare(ctx, ds, boundary, nil)
+	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
 	if err != nil {
 		return err
 	}
