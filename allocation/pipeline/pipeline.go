@@ -11,9 +11,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -142,19 +142,25 @@ func (p *Prepared) WriteOutputs(dir string, plan *allocation.Plan) error {
 	})
 }
 
-// Record converts a plan into its stored form.
+// Record converts a plan into its stored form: policy and report as JSON,
+// Meta {"metric": name}, one zone row per zoned unit and stage, one
+// placement row per placement (no school for unplaced pupils, distance 0
+// where it is not finite). SavePlan sets ID and Created.
 func Record(plan *allocation.Plan, scenario, author, comment string) (*store.PlanRecord, error) {
-	pol, err := json.Marshal(plan.Policy)
-	if err != nil {
-		return nil, err
+	rec := &store.PlanRecord{Scenario: scenario, Author: author, Comment: comment}
+	var err error
+	if rec.Policy, err = json.Marshal(plan.Policy); err != nil {
+		return nil, fmt.Errorf("encode policy: %w", err)
 	}
-	rep, err := json.Marshal(plan.Report)
-	if err != nil {
+	if plan.Report != nil {
+		if rec.Report, err = json.Marshal(plan.Report); err != nil {
+			return nil, fmt.Errorf("encode report: %w", err)
+		}
+	}
+	if rec.Meta, err = json.Marshal(map[string]string{MetaMetric: plan.Metric}); err != nil {
 		return nil, err
 	}
 	ds := plan.Dataset
-	rec := &store.PlanRecord{Scenario: scenario, Author: author, Comment: comment, Created: time.Now().UTC(),
-		Policy: pol, Report: rep}
 	for st := range data.NumStages {
 		for u, s := range plan.Stages[st].Zone {
 			if s >= 0 {
@@ -164,14 +170,20 @@ func Record(plan *allocation.Plan, scenario, author, comment string) (*store.Pla
 		for _, pl := range plan.Stages[st].Placements {
 			row := store.PlacementRow{UnitID: ds.Units[pl.Unit].ID, Stage: data.Stage(st), Pupils: int(pl.Pupils),
 				Migrants: int(pl.Migrants), Meters: pl.Meters, Placement: pl.Kind.String()}
-			if pl.School >= 0 {
+			if pl.School >= 0 && pl.Kind != allocation.Unplaced {
 				row.SchoolID = ds.Schools[pl.School].ID
+			}
+			if math.IsInf(row.Meters, 0) || math.IsNaN(row.Meters) {
+				row.Meters = 0
 			}
 			rec.Placements = append(rec.Placements, row)
 		}
 	}
 	return rec, nil
 }
+
+// MetaMetric is the key of the distance metric's name in PlanRecord.Meta.
+const MetaMetric = "metric"
 
 // FromRecord rebuilds a stored plan on the prepared dataset: the zones are
 // taken from the record and the placements and report recomputed (they are

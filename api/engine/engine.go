@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"sort"
 	"sync"
 	"time"
@@ -44,10 +43,10 @@ import (
 
 // Blob keys the engine keeps per scenario.
 const (
-	blobBoundary   = "boundary"      // the study boundary, GeoJSON geometry
-	blobPublished  = "api.published" // {"plan": id, "at": time} of the last Publish
-	metaMetric     = "metric"        // key in PlanRecord.Meta: the distance metric
-	metaComparison = "comparison"    // key in PlanRecord.Meta: a comparisonDoc
+	blobBoundary   = "boundary"          // the study boundary, GeoJSON geometry
+	blobPublished  = "api.published"     // {"plan": id, "at": time} of the last Publish
+	metaMetric     = pipeline.MetaMetric // key in PlanRecord.Meta: the distance metric
+	metaComparison = "comparison"        // key in PlanRecord.Meta: a comparisonDoc
 )
 
 // Engine is an api.Engine backed by a store. It is safe for concurrent use.
@@ -353,42 +352,12 @@ func (e *Engine) solveAndStore(ctx context.Context, scenario string, pol allocat
 	return plan, saved, g, nil
 }
 
-// planRecord converts a plan for storage.
+// planRecord is the stored form of a solved plan (pipeline.Record, the one
+// conversion the CLI uses too), authored by the solver under policy pol.
 func planRecord(p *allocation.Plan, scenario string, pol allocation.Policy) (*store.PlanRecord, error) {
-	ds := p.Dataset
-	rec := &store.PlanRecord{Scenario: scenario, Author: "solver"}
-	var err error
-	if rec.Policy, err = json.Marshal(pol); err != nil {
-		return nil, fmt.Errorf("encode policy: %w", err)
-	}
-	if p.Report != nil {
-		if rec.Report, err = json.Marshal(p.Report); err != nil {
-			return nil, fmt.Errorf("encode report: %w", err)
-		}
-	}
-	if rec.Meta, err = json.Marshal(map[string]string{metaMetric: p.Metric}); err != nil {
-		return nil, err
-	}
-	for st := range data.NumStages {
-		sp := &p.Stages[st]
-		for u, s := range sp.Zone {
-			if s >= 0 {
-				rec.Zones = append(rec.Zones, store.ZoneRow{UnitID: ds.Units[u].ID, Stage: data.Stage(st), SchoolID: ds.Schools[s].ID})
-			}
-		}
-		for _, pl := range sp.Placements {
-			row := store.PlacementRow{UnitID: ds.Units[pl.Unit].ID, Stage: data.Stage(st), Pupils: int(pl.Pupils),
-				Migrants: int(pl.Migrants), Meters: pl.Meters, Placement: pl.Kind.String()}
-			if pl.School >= 0 && pl.Kind != allocation.Unplaced {
-				row.SchoolID = ds.Schools[pl.School].ID
-			}
-			if math.IsInf(row.Meters, 0) {
-				row.Meters = 0
-			}
-			rec.Placements = append(rec.Placements, row)
-		}
-	}
-	return rec, nil
+	q := *p
+	q.Policy = pol
+	return pipeline.Record(&q, scenario, "solver", "")
 }
 
 // planFromRecord rebuilds the exact stored plan over its scenario's
