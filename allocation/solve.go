@@ -57,8 +57,6 @@ const (
 // debugSolve prints the column-generation rounds (tests only).
 var debugSolve = os.Getenv("CATCHMENT_DEBUG_SOLVE") != ""
 
-// ErrNoSchools is returned when a stage has pupils but no zoneable school.
-var ErrNoSchools = errors.New("no zoneable school offers the stage")
 
 // Solve zones both stages of in.Dataset and evaluates the plan. The stages
 // are solved concurrently. It returns ctx's error if cancelled.
