@@ -57,7 +57,6 @@ const (
 // debugSolve prints the column-generation rounds (tests only).
 var debugSolve = os.Getenv("CATCHMENT_DEBUG_SOLVE") != ""
 
-
 // Solve zones both stages of in.Dataset and evaluates the plan. The stages
 // are solved concurrently. It returns ctx's error if cancelled.
 func Solve(ctx context.Context, in Input) (*Plan, error) {
