@@ -28,7 +28,10 @@ type Network struct {
 	arcCost []float32 // cost of arc a (= edgeC of its edge)
 	tree    rtree.RTreeGN[float64, int32]
 	pool    sync.Pool // *searchState
-	core    *core     // contracted graph for the k-label search
+	// snaps caches Snap for Pairs (see snapCached), guarded by snapMu.
+	snapMu sync.RWMutex
+	snaps  map[orb.Point]snapped
+	core   *core // contracted graph for the k-label search
 	// kx, ky scale degrees of longitude and latitude to metres so that the
 	// plane distance is a lower bound of the geodesic anywhere in the
 	// graph: the A* heuristic of pair (see lowerBound).

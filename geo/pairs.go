@@ -1,0 +1,84 @@
+package geo
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/paulmach/orb"
+)
+
+// Pair asks for the distance from origins[Origin] to dests[Dest]. Limit is
+// the cost above which the caller has no use for the answer (math.Inf(1)
+// when it always has): a metric may then stop searching and report +Inf.
+type Pair struct {
+	Origin, Dest int32
+	Limit        float64
+}
+
+// PairResult is the answer for one Pair.
+//
+// Invariants: Cost ≥ Meters ≥ the straight-line distance when finite (Cost
+// adds a metric's penalties to the walked metres; for straight-line metrics
+// Cost == Meters); Cost is exact whenever it is ≤ the pair's Limit, and
+// +Inf (with Meters +Inf) when the destination cannot be reached or, at the
+// metric's choice, when the cost exceeds Limit. Crossings and Barriers are
+// -1 when the metric does not know them.
+type PairResult struct {
+	// Cost is what zoning minimises: the metric's Meters(origin, dest).
+	Cost float64
+	// Meters is the length walked (or the straight line) of that path.
+	Meters float64
+	// Crossings counts the at-grade crossings of major roads on the path.
+	Crossings int32
+	// Barriers counts the barriers (rivers, railways, motorways) the path
+	// crosses on bridges, tunnels or level crossings.
+	Barriers int32
+}
+
+// PairMetric is a Metric that measures many pairs at once far faster than
+// one Meters call per pair — a road network runs one bounded search per
+// destination instead of one per pair — and reports what the path crosses.
+// Results are aligned with pairs and agree with Meters up to float
+// rounding (Cost) whenever Cost ≤ Limit.
+type PairMetric interface {
+	Metric
+	Pairs(ctx context.Context, origins, dests []orb.Point, pairs []Pair) ([]PairResult, error)
+}
+
+// MeasurePairs measures pairs with m: in one batch when m is a PairMetric,
+// else with one Meters call per pair spread over the machine's cores
+// (Cost == Meters, Crossings and Barriers -1). It stops with ctx's error
+// when ctx is cancelled.
+func MeasurePairs(ctx context.Context, m Metric, origins, dests []orb.Point, pairs []Pair) ([]PairResult, error) {
+	if pm, ok := m.(PairMetric); ok {
+		return pm.Pairs(ctx, origins, dests, pairs)
+	}
+	out := make([]PairResult, len(pairs))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(pairs)/1024))
+	chunk := (len(pairs) + workers - 1) / max(workers, 1)
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(pairs); lo += chunk {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if i%4096 == 0 && ctx.Err() != nil {
+					return
+				}
+				p := pairs[i]
+				d := m.Meters(origins[p.Origin], dests[p.Dest])
+				out[i] = PairResult{Cost: d, Meters: d, Crossings: -1, Barriers: -1}
+				if math.IsNaN(d) {
+					out[i].Cost, out[i].Meters = math.Inf(1), math.Inf(1)
+				}
+			}
+		}(lo, min(len(pairs), lo+chunk))
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
