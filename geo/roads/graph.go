@@ -16,7 +16,8 @@ const (
 
 // Edge flags.
 const (
-	edgeMajor uint8 = 1 << iota // part of a trunk/primary way (walked along its sidewalk)
+	edgeMajor   uint8 = 1 << iota // part of a trunk/primary way (walked along its sidewalk)
+	edgeBarrier                   // crosses a river, water area, railway or motorway (see package doc)
 )
 
 // Graph is the walking graph built from an OpenStreetMap extract: one node

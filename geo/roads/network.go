@@ -127,6 +127,11 @@ func (nw *Network) endPenalty(e, u int32) float64 {
 
 func (nw *Network) minorEdge(e int32) bool { return nw.g.edgeFlags[e]&edgeMajor == 0 }
 
+// barrierEdge reports whether edge e crosses a barrier line: a river, canal
+// or water-area outline, a railway or a motorway (bridge, tunnel or
+// at-grade level crossing).
+func (nw *Network) barrierEdge(e int32) bool { return nw.g.edgeFlags[e]&edgeBarrier != 0 }
+
 func (nw *Network) crossingNode(u int32) bool { return nw.g.nodeFlags[u]&nodeCrossing != 0 }
 
 // Snap is where a point joins the network: on edge Edge at fraction T from
