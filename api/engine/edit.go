@@ -9,26 +9,29 @@ import (
 	"catchment/allocation"
 	"catchment/allocation/edit"
 	"catchment/api"
-	"catchment/data"
 	"catchment/data/store"
-	"catchment/geo"
 )
 
 var _ api.Editor = (*Engine)(nil)
 
 // editSession is the open edit.Session of one scenario, valid while the
-// scenario's geometry (one import) is the same.
+// scenario's geometry (one import) is the same and its newest plan has
+// the session's metric.
 type editSession struct {
-	geom *scenarioGeom
-	s    *edit.Session
+	geom   *scenarioGeom
+	metric string // the metric name the session evaluates with
+	s      *edit.Session
 }
 
 // EditSession returns the scenario's planner editing session, opened
-// lazily (once per import) on the engine's prepared dataset, cell
-// adjacency and straight-line metric, with the policy of the newest plan.
-// When a plan was stored behind the session's back (a new solve, another
-// process), the session re-reads the newest revision first. A scenario
-// without a plan fails with an error wrapping edit.ErrNotFound.
+// lazily (once per import) on the engine's prepared dataset and cell
+// adjacency, with the metric and policy of the newest plan (a walking
+// plan is edited by walking distance). When a plan was stored behind the
+// session's back (a new solve, another process), the session re-reads
+// the newest revision first, or is reopened when that plan was solved
+// with another metric. A scenario without a plan fails with an error
+// wrapping edit.ErrNotFound; a walking plan without a road network, with
+// one wrapping ErrNoRoads.
 func (e *Engine) EditSession(ctx context.Context, scenario string) (*edit.Session, error) {
 	g, err := e.geom(ctx, scenario)
 	if err != nil {
@@ -45,12 +48,25 @@ func (e *Engine) EditSession(ctx context.Context, scenario string) (*edit.Sessio
 			return nil, fmt.Errorf("edit session %q: %w", scenario, err)
 		}
 		head, _ := es.s.Head()
-		if newest := newestRevision(infos); newest != head {
+		newest := newestRevision(infos)
+		if newest == head {
+			return es.s, nil
+		}
+		rec, err := e.st.LatestPlan(ctx, scenario)
+		if err != nil {
+			return nil, fmt.Errorf("edit session %q: %w", scenario, err)
+		}
+		m, err := e.metricOf(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		if m == es.metric {
 			if err := es.s.Reload(ctx); err != nil {
 				return nil, err
 			}
+			return es.s, nil
 		}
-		return es.s, nil
+		delete(e.edits, scenario) // solved with another metric: reopen below
 	}
 	rec, err := e.st.LatestPlan(ctx, scenario)
 	if errors.Is(err, store.ErrNotFound) {
@@ -65,11 +81,19 @@ func (e *Engine) EditSession(ctx context.Context, scenario string) (*edit.Sessio
 			return nil, fmt.Errorf("edit session %q: policy of revision %d: %w", scenario, rec.Revision, err)
 		}
 	}
-	s, err := edit.Open(ctx, e.st, scenario, g.ds, pol, geo.StraightLine(g.ds.Planar), g.adj)
+	m, err := e.metricOf(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
-	e.edits[scenario] = &editSession{geom: g, s: s}
+	prep, err := g.forMetric(scenario, m)
+	if err != nil {
+		return nil, fmt.Errorf("edit session %q: %w", scenario, err)
+	}
+	s, err := edit.Open(ctx, e.st, scenario, prep.Dataset, pol, prep.Metric, prep.Adjacency)
+	if err != nil {
+		return nil, err
+	}
+	e.edits[scenario] = &editSession{geom: g, metric: m, s: s}
 	return s, nil
 }
 
@@ -88,36 +112,3 @@ func newestRevision(infos []store.PlanInfo) int {
 // without placements (edit.Session stores placements nowhere; they follow
 // from the zones).
 func zonesOnly(rec *store.PlanRecord) bool { return len(rec.Placements) == 0 && len(rec.Zones) > 0 }
-
-// planFromZones rebuilds an edit revision's full plan with
-// allocation.FromZones (placements and report), under the revision's
-// policy and the engine's metric.
-func planFromZones(ctx context.Context, rec *store.PlanRecord, g *scenarioGeom) (*allocation.Plan, error) {
-	p, pol, err := planFromRecord(rec, g.ds)
-	if err != nil {
-		return nil, err
-	}
-	var zones [data.NumStages][]int32
-	for st := range data.NumStages {
-		zones[st] = p.Stages[st].Zone
-	}
-	full, err := allocation.FromZones(ctx, g.ds, pol, geo.StraightLine(g.ds.Planar), g.adj, zones)
-	if err != nil {
-		return nil, fmt.Errorf("plan %d (revision %d): %w", rec.ID, rec.Revision, err)
-	}
-	// FromZones leaves units without pupils of a stage unzoned, while the
-	// solver (and so every revision) zones them with their neighbours: put
-	// them back, so the revision's map has no holes and its publication
-	// lists exactly the revision's zones. They carry no pupils, so the
-	// placements and the report do not change.
-	for st := range data.NumStages {
-		sp := &full.Stages[st]
-		for u, z := range zones[st] {
-			if z >= 0 && sp.Zone[u] < 0 {
-				sp.Zone[u] = z
-				sp.ZoneMeters[u] = p.Stages[st].ZoneMeters[u]
-			}
-		}
-	}
-	return full, nil
-}

@@ -1,9 +1,24 @@
 // Package engine implements api.Engine over catchment's lower layers: the
 // SQLite store (data/store) keeps scenarios and plans, geo/ingest reads
-// uploads, geo/cells tessellates units into cells (adjacency, zone
-// polygons, point location), and allocation solves, evaluates, compares
-// and answers look-ups. It owns the conversion between allocation.Plan
-// and store.PlanRecord, and caches one tessellation per scenario.
+// uploads, allocation/pipeline prepares a scenario (unit cells, their
+// adjacency, the distance metric), solves it and converts plans to and from
+// their stored records — the same code path as the CLI's solve — and
+// allocation evaluates, compares and answers look-ups. The engine caches
+// one prepared scenario per import.
+//
+// Distance metric: a scenario is solved by walking distance when it has a
+// road network — the one stored with it by `catchment import --roads`
+// (blob pipeline.RoadsBlob), else the engine's fallback network (SetRoads,
+// `catchment serve --roads FILE`) — and by straight line otherwise. Every
+// stored plan records its metric (Meta "metric", pipeline.MetaMetric; an
+// edit revision inherits its lineage's), and a stored plan is always
+// rebuilt with the metric it was solved with, never re-evaluated with
+// another: a walking plan whose scenario has no road network at load time
+// fails with an error wrapping ErrNoRoads and api.ErrConflict that says how
+// to fix it (start the server with --roads, or import the scenario with
+// --roads), rather than serving straight-line distances as walking ones.
+// Units that cannot walk to a school are logged (pipeline.RoadCheck.Log)
+// when the scenario is first prepared.
 //
 // Published-plan rule: Current returns the most recent of (a) every stored
 // plan, at its creation time, and (b) every explicit Publish, at the time
@@ -39,6 +54,7 @@ import (
 	"catchment/geo"
 	"catchment/geo/cells"
 	"catchment/geo/ingest"
+	"catchment/geo/roads"
 )
 
 // Blob keys the engine keeps per scenario.
@@ -49,13 +65,28 @@ const (
 	metaComparison = "comparison"        // key in PlanRecord.Meta: a comparisonDoc
 )
 
+// walkingMetric is the name of the walking metric (roads.Network.Name) as
+// plans record it.
+const walkingMetric = "walking"
+
+// ErrNoRoads is wrapped (together with api.ErrConflict) by the error of
+// loading a plan solved with walking distances when its scenario has no
+// road network: neither stored with it nor given to SetRoads.
+var ErrNoRoads = errors.New("no road network")
+
 // Engine is an api.Engine backed by a store. It is safe for concurrent use.
 type Engine struct {
 	st  *store.Store
 	log *slog.Logger
 
-	mu    sync.Mutex
-	geoms map[string]*scenarioGeom // by scenario name
+	mu      sync.Mutex
+	geoms   map[string]*scenarioGeom // by scenario name
+	metrics map[int64]string         // metric of edit revisions, by plan id
+
+	// roads is the fallback walking network, roadOpts the options of
+	// stored ones (see SetRoads).
+	roads    *roads.Network
+	roadOpts roads.Options
 
 	// solver, when set, runs solves elsewhere (see SetSolver).
 	solver SolverFunc
@@ -74,15 +105,59 @@ type SolverFunc func(ctx context.Context, scenario string, pol allocation.Policy
 // loads the stored plan and builds its snapshot. Call it before serving.
 func (e *Engine) SetSolver(f SolverFunc) { e.solver = f }
 
-// scenarioGeom is a loaded scenario with its tessellation, valid while the
-// scenario's creation time is unchanged.
+// SetRoads sets where scenarios get walking distances: fallback (nil for
+// none) is the network of every WGS-84 scenario without a stored one (e.g.
+// `serve --roads FILE`), and opts (e.g. the crossing penalty) apply to the
+// networks stored with scenarios. It drops the prepared scenarios; call it
+// before serving.
+func (e *Engine) SetRoads(fallback *roads.Network, opts roads.Options) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.roads, e.roadOpts = fallback, opts
+	e.geoms = map[string]*scenarioGeom{}
+}
+
+// scenarioGeom is a loaded scenario prepared for solving, valid while the
+// scenario's creation time is unchanged. ds, tess and adj are straight's
+// Dataset, Cells and Adjacency, shared by walking.
 type scenarioGeom struct {
 	created time.Time
 	ds      *data.Dataset
 	tess    *cells.Tessellation
 	adj     [][]int32
-	ready   chan struct{} // closed when built
-	err     error
+	// straight is the scenario prepared with the straight-line metric;
+	// walking is the same with the walking metric, nil without a road
+	// network (roadsFrom says where the network came from).
+	straight, walking *pipeline.Prepared
+	roadsFrom         string
+	ready             chan struct{} // closed when built
+	err               error
+}
+
+// solving is how new plans of the scenario are solved: by walking distance
+// when it has a road network, else by straight line.
+func (g *scenarioGeom) solving() *pipeline.Prepared {
+	if g.walking != nil {
+		return g.walking
+	}
+	return g.straight
+}
+
+// forMetric is the scenario prepared with the named metric (as a plan
+// records it; "" for plans stored before metrics were recorded, which are
+// straight-line).
+func (g *scenarioGeom) forMetric(scenario, name string) (*pipeline.Prepared, error) {
+	switch name {
+	case "", g.straight.Metric.Name(), geo.Geodesic{}.Name(), geo.Euclidean{}.Name():
+		return g.straight, nil
+	case walkingMetric:
+		if g.walking == nil {
+			return nil, fmt.Errorf("%w: %w: scenario %q was zoned by walking distance, but it has no road network stored with it and the server has none (serve --roads): start the server with --roads FILE (the same OpenStreetMap extract) or re-import the scenario with import --roads",
+				api.ErrConflict, ErrNoRoads, scenario)
+		}
+		return g.walking, nil
+	}
+	return nil, fmt.Errorf("scenario %q: plan solved with unknown distance metric %q", scenario, name)
 }
 
 // New returns an Engine over st. log may be nil.
@@ -90,7 +165,7 @@ func New(st *store.Store, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{st: st, log: log, geoms: map[string]*scenarioGeom{}}
+	return &Engine{st: st, log: log, geoms: map[string]*scenarioGeom{}, metrics: map[int64]string{}}
 }
 
 var _ api.Engine = (*Engine)(nil)
@@ -201,6 +276,7 @@ func (e *Engine) DeleteScenario(ctx context.Context, name string) error {
 	}
 	e.mu.Lock()
 	delete(e.geoms, name)
+	clear(e.metrics)
 	e.mu.Unlock()
 	e.editMu.Lock()
 	delete(e.edits, name)
@@ -263,13 +339,51 @@ func (e *Engine) buildGeom(ctx context.Context, name string, g *scenarioGeom) er
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("scenario %q: boundary: %w", name, err)
 	}
-	t, err := cells.BuildContext(ctx, ds.Units, ds.Planar, boundary, cells.Options{GapMeters: pipeline.AdjacencyGapMeters})
+	prep, err := pipeline.Prepare(ctx, ds, boundary, nil)
 	if err != nil {
-		return fmt.Errorf("scenario %q: tessellate units: %w", name, err)
+		return fmt.Errorf("scenario %q: %w", name, err)
 	}
-	g.ds, g.tess, g.adj = ds, t, t.Adjacency()
-	e.log.Info("scenario geometry ready", "scenario", name, "units", len(ds.Units), "dur", time.Since(start).Round(time.Millisecond))
+	g.ds, g.tess, g.adj, g.straight = ds, prep.Cells, prep.Adjacency, prep
+	nw, from, err := e.scenarioRoads(ctx, name, ds)
+	if err != nil {
+		return err
+	}
+	if nw != nil {
+		check, err := pipeline.CheckRoads(ctx, ds, nw)
+		if err != nil {
+			return fmt.Errorf("scenario %q: %w", name, err)
+		}
+		check.Log(e.log.With("scenario", name), 20)
+		w := *prep
+		w.Metric = nw
+		g.walking, g.roadsFrom = &w, from
+		e.log.Info("scenario zoned by walking distance", "scenario", name, "roads", from, "graph", nw.Graph().String(),
+			"unreachable_units", len(check.Units), "unreachable_schools", len(check.Schools))
+	}
+	e.log.Info("scenario geometry ready", "scenario", name, "units", len(ds.Units), "metric", g.solving().Metric.Name(),
+		"dur", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// scenarioRoads is the scenario's walking network: the one stored with it,
+// else the fallback (for WGS-84 data), else nil; from says which.
+func (e *Engine) scenarioRoads(ctx context.Context, name string, ds *data.Dataset) (nw *roads.Network, from string, err error) {
+	e.mu.Lock()
+	fallback, opts := e.roads, e.roadOpts
+	e.mu.Unlock()
+	nw, err = pipeline.StoredRoads(ctx, e.st, name, opts)
+	switch {
+	case err == nil:
+		return nw, "stored with the scenario", nil
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, "", fmt.Errorf("scenario %q: %w", name, err)
+	case fallback == nil:
+		return nil, "", nil
+	case ds.Planar:
+		e.log.Warn("scenario in planar metres: the --roads network does not apply; zoning by straight line", "scenario", name)
+		return nil, "", nil
+	}
+	return fallback, "serve --roads", nil
 }
 
 // Solve solves the scenario, stores the plan and returns its snapshot.
@@ -280,7 +394,7 @@ func (e *Engine) Solve(ctx context.Context, scenario string, pol allocation.Poli
 			return nil, err
 		}
 		report(progress, "", "drawing zones", 0.95)
-		return e.snapshot(ctx, g, plan, rec)
+		return e.snapshot(ctx, g, g.solving(), plan, rec)
 	}
 	id, err := e.solver(ctx, scenario, pol, progress)
 	if err != nil {
@@ -312,21 +426,18 @@ func (e *Engine) solveAndStore(ctx context.Context, scenario string, pol allocat
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	prep := g.solving()
 	var mu sync.Mutex
-	in := allocation.Input{
-		Dataset: g.ds, Policy: pol, Metric: geo.StraightLine(g.ds.Planar), Adjacency: g.adj,
-		Progress: func(p allocation.Progress) {
-			mu.Lock()
-			defer mu.Unlock()
-			report(progress, p.Stage, p.Step, 0.05+0.85*p.Fraction)
-		},
-	}
-	plan, err := allocation.Solve(ctx, in)
+	plan, err := prep.Solve(ctx, pol, func(p allocation.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		report(progress, p.Stage, p.Step, 0.05+0.85*p.Fraction)
+	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("solve scenario %q: %w", scenario, err)
 	}
 	report(progress, "", "comparing with today's zoning", 0.9)
-	cmp, err := comparison(ctx, g, plan)
+	cmp, err := comparison(ctx, prep, plan)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -360,77 +471,75 @@ func planRecord(p *allocation.Plan, scenario string, pol allocation.Policy) (*st
 	return pipeline.Record(&q, scenario, "solver", "")
 }
 
-// planFromRecord rebuilds the exact stored plan over its scenario's
-// dataset: zones and placements from the rows, distances to the zone
-// school from the metric. The report stays the stored JSON.
-func planFromRecord(rec *store.PlanRecord, ds *data.Dataset) (*allocation.Plan, allocation.Policy, error) {
-	pol := allocation.DefaultPolicy()
-	if len(rec.Policy) > 0 {
-		if err := json.Unmarshal(rec.Policy, &pol); err != nil {
-			return nil, pol, fmt.Errorf("plan %d: policy: %w", rec.ID, err)
-		}
+// planOf rebuilds stored plan rec over its scenario, prepared with the
+// metric the plan was solved with (pipeline.Prepared.FromRecord): zones
+// from the rows, placements and report recomputed from them (identical to
+// the stored ones for a solved plan). It returns the preparation used.
+func (e *Engine) planOf(ctx context.Context, g *scenarioGeom, rec *store.PlanRecord) (*allocation.Plan, *pipeline.Prepared, error) {
+	name, err := e.metricOf(ctx, rec)
+	if err != nil {
+		return nil, nil, err
 	}
-	metric := geo.StraightLine(ds.Planar)
-	p := &allocation.Plan{Dataset: ds, Policy: pol, Metric: metric.Name()}
-	var meta struct {
+	prep, err := g.forMetric(rec.Scenario, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan %d: %w", rec.ID, err)
+	}
+	p, err := prep.FromRecord(ctx, rec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plan %d: %w", rec.ID, err)
+	}
+	return p, prep, nil
+}
+
+// recordedMetric is the metric named in a plan's Meta, "" when none.
+func recordedMetric(meta json.RawMessage) string {
+	var m struct {
 		Metric string `json:"metric"`
 	}
-	if json.Unmarshal(rec.Meta, &meta) == nil && meta.Metric != "" {
-		p.Metric = meta.Metric
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
+		return ""
 	}
-	ui, si := ds.UnitIndex(), ds.SchoolIndex()
-	for st := range data.NumStages {
-		sp := &p.Stages[st]
-		sp.Stage = data.Stage(st)
-		sp.Zone = make([]int32, len(ds.Units))
-		sp.ZoneMeters = make([]float64, len(ds.Units))
-		for i := range sp.Zone {
-			sp.Zone[i] = -1
-		}
+	return m.Metric
+}
+
+// metricOf is the name of the metric rec was solved with: its Meta's, or
+// for an edit revision (whose Meta has none) that of its lineage's first
+// plan; "" (straight line) for plans stored before metrics were recorded.
+func (e *Engine) metricOf(ctx context.Context, rec *store.PlanRecord) (string, error) {
+	if m := recordedMetric(rec.Meta); m != "" || rec.Parent == 0 {
+		return m, nil
 	}
-	for _, z := range rec.Zones {
-		u, ok1 := ui[z.UnitID]
-		s, ok2 := si[z.SchoolID]
-		if !ok1 || !ok2 || z.Stage < 0 || z.Stage >= data.NumStages {
-			return nil, pol, fmt.Errorf("plan %d: zone row %+v names an unknown unit or school", rec.ID, z)
-		}
-		sp := &p.Stages[z.Stage]
-		sp.Zone[u] = int32(s)
-		sp.ZoneMeters[u] = metric.Meters(ds.Units[u].Loc, ds.Schools[s].Loc)
+	e.mu.Lock()
+	m, ok := e.metrics[rec.ID]
+	e.mu.Unlock()
+	if ok {
+		return m, nil
 	}
-	for _, r := range rec.Placements {
-		u, ok := ui[r.UnitID]
-		if !ok || r.Stage < 0 || r.Stage >= data.NumStages {
-			return nil, pol, fmt.Errorf("plan %d: placement row names unknown unit %q", rec.ID, r.UnitID)
-		}
-		kind, err := allocation.ParsePlacementKind(r.Placement)
-		if err != nil {
-			return nil, pol, fmt.Errorf("plan %d: %w", rec.ID, err)
-		}
-		s := int32(-1)
-		if r.SchoolID != "" {
-			x, ok := si[r.SchoolID]
-			if !ok {
-				return nil, pol, fmt.Errorf("plan %d: placement row names unknown school %q", rec.ID, r.SchoolID)
-			}
-			s = int32(x)
-		}
-		p.Stages[r.Stage].Placements = append(p.Stages[r.Stage].Placements, allocation.Placement{
-			Unit: int32(u), School: s, Pupils: int32(r.Pupils), Migrants: int32(r.Migrants), Meters: r.Meters, Kind: kind})
+	infos, err := e.st.Plans(ctx, rec.Scenario)
+	if err != nil {
+		return "", fmt.Errorf("plan %d: lineage: %w", rec.ID, err)
 	}
-	for st := range data.NumStages {
-		ps := p.Stages[st].Placements
-		sort.SliceStable(ps, func(a, b int) bool {
-			if ps[a].Unit != ps[b].Unit {
-				return ps[a].Unit < ps[b].Unit
-			}
-			if ps[a].Kind != ps[b].Kind {
-				return ps[a].Kind < ps[b].Kind
-			}
-			return ps[a].School < ps[b].School
-		})
+	parent := make(map[int64]int64, len(infos))
+	for _, in := range infos {
+		parent[in.ID] = in.Parent
 	}
-	return p, pol, nil
+	root := rec.Parent
+	for range infos { // bounded: a lineage has no cycles, but never loop forever
+		p, ok := parent[root]
+		if !ok || p == 0 {
+			break
+		}
+		root = p
+	}
+	r, err := e.st.Plan(ctx, root)
+	if err != nil {
+		return "", fmt.Errorf("plan %d: lineage plan %d: %w", rec.ID, root, err)
+	}
+	m = recordedMetric(r.Meta)
+	e.mu.Lock()
+	e.metrics[rec.ID] = m
+	e.mu.Unlock()
+	return m, nil
 }
 
 // Plans lists stored plans, newest first.
@@ -481,24 +590,20 @@ func (e *Engine) Snapshot(ctx context.Context, id int64) (*api.Snapshot, error) 
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := planFromRecord(rec, g.ds)
+	p, prep, err := e.planOf(ctx, g, rec)
 	if err != nil {
 		return nil, err
 	}
-	if zonesOnly(rec) {
-		// A planner's edit revision: placements and report follow from its zones.
-		if p, err = planFromZones(ctx, rec, g); err != nil {
-			return nil, err
+	if zonesOnly(rec) && p.Report != nil {
+		// A planner's edit revision stores zones only: its report follows
+		// from them.
+		r := *rec
+		if r.Report, err = json.Marshal(p.Report); err != nil {
+			return nil, fmt.Errorf("plan %d: encode report: %w", rec.ID, err)
 		}
-		if p.Report != nil {
-			r := *rec
-			if r.Report, err = json.Marshal(p.Report); err != nil {
-				return nil, fmt.Errorf("plan %d: encode report: %w", rec.ID, err)
-			}
-			rec = &r
-		}
+		rec = &r
 	}
-	return e.snapshot(ctx, g, p, rec)
+	return e.snapshot(ctx, g, prep, p, rec)
 }
 
 type publishMark struct {

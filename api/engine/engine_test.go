@@ -74,9 +74,12 @@ func TestPlanRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _, err := planFromRecord(rec, g.ds)
+	p, prep, err := e.planOf(ctx, g, rec)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if prep != g.straight || p.Metric != "geodesic" || snap.Plan.Metric != "geodesic" {
+		t.Errorf("a scenario without roads: prepared %p (straight %p), plan metric %q, snapshot metric %q", prep, g.straight, p.Metric, snap.Plan.Metric)
 	}
 	rec2, err := planRecord(p, "tiny", allocation.DefaultPolicy())
 	if err != nil {

@@ -13,14 +13,16 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"catchment/allocation"
+	"catchment/allocation/pipeline"
 	"catchment/api"
 	"catchment/data"
 	"catchment/data/store"
 	"catchment/geo"
 )
 
-// snapshot builds everything the service serves for plan p (stored as rec).
-func (e *Engine) snapshot(ctx context.Context, g *scenarioGeom, p *allocation.Plan, rec *store.PlanRecord) (*api.Snapshot, error) {
+// snapshot builds everything the service serves for plan p (stored as rec),
+// solved on prep (its metric evaluates today's zoning for the comparison).
+func (e *Engine) snapshot(ctx context.Context, g *scenarioGeom, prep *pipeline.Prepared, p *allocation.Plan, rec *store.PlanRecord) (*api.Snapshot, error) {
 	start := time.Now()
 	ds := g.ds
 	s := &api.Snapshot{
@@ -52,7 +54,7 @@ func (e *Engine) snapshot(ctx context.Context, g *scenarioGeom, p *allocation.Pl
 	cmp := (*comparisonDoc)(nil)
 	if json.Unmarshal(rec.Meta, &meta) == nil && meta.Comparison != nil {
 		cmp = meta.Comparison
-	} else if cmp, err = comparison(ctx, g, p); err != nil {
+	} else if cmp, err = comparison(ctx, prep, p); err != nil {
 		return nil, err
 	}
 	if cmp != nil {
@@ -97,16 +99,16 @@ type comparisonDoc struct {
 	CurrentReport *allocation.Report `json:"current_report"`
 }
 
-// comparison evaluates today's zoning (Dataset.Current) and compares the
-// plan with it; nil when the scenario has no current zoning.
-func comparison(ctx context.Context, g *scenarioGeom, p *allocation.Plan) (*comparisonDoc, error) {
-	ds := g.ds
-	if len(ds.Current) == 0 {
-		return nil, nil
-	}
-	cur, err := allocation.FromZones(ctx, ds, p.Policy, geo.StraightLine(ds.Planar), g.adj, allocation.CurrentZones(ds))
+// comparison evaluates today's zoning (Dataset.Current) on prep, with the
+// plan's metric and policy, and compares the plan with it; nil when the
+// scenario has no current zoning.
+func comparison(ctx context.Context, prep *pipeline.Prepared, p *allocation.Plan) (*comparisonDoc, error) {
+	cur, err := prep.Current(ctx, p.Policy)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate today's zoning: %w", err)
+	}
+	if cur == nil {
+		return nil, nil
 	}
 	cmp, err := allocation.Compare(cur, p)
 	if err != nil {
