@@ -240,6 +240,14 @@ func (e *Engine) CreateScenario(ctx context.Context, name string, f api.UploadFi
 // Import stores a dataset (and its boundary, may be nil) as scenario name,
 // e.g. the built-in demo city.
 func (e *Engine) Import(ctx context.Context, name string, ds *data.Dataset, boundary orb.Geometry, note string) error {
+	return e.ImportWithRoads(ctx, name, ds, boundary, nil, note)
+}
+
+// ImportWithRoads is Import that also stores g (nil for none) as the
+// scenario's road network, in the same transaction, as `catchment import
+// --roads` does: the scenario is then zoned by walking distance. A road
+// network needs WGS-84 data.
+func (e *Engine) ImportWithRoads(ctx context.Context, name string, ds *data.Dataset, boundary orb.Geometry, g *roads.Graph, note string) error {
 	blobs := map[string][]byte{}
 	if boundary != nil {
 		b, err := geojson.NewGeometry(boundary).MarshalJSON()
@@ -247,6 +255,16 @@ func (e *Engine) Import(ctx context.Context, name string, ds *data.Dataset, boun
 			return fmt.Errorf("encode boundary: %w", err)
 		}
 		blobs[blobBoundary] = b
+	}
+	if g != nil {
+		if ds.Planar {
+			return fmt.Errorf("scenario %q: %w: a road network needs WGS-84 data, not planar metres", name, api.ErrInvalid)
+		}
+		b, err := g.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("scenario %q: encode road network: %w", name, err)
+		}
+		blobs[pipeline.RoadsBlob] = b
 	}
 	crs := "wgs84"
 	if ds.Planar {
