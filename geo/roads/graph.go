@@ -38,7 +38,12 @@ type Graph struct {
 
 	edgeU, edgeV []int32   // edge end points, edgeU < edgeV
 	edgeLen      []float32 // geodesic length in metres, rounded up
-	edgeFlags    []uint8   // edgeMajor
+	edgeFlags    []uint8   // edgeMajor | edgeBarrier
+
+	// The edges flagged edgeBarrier, ascending, and where each crosses its
+	// barrier: the fraction of the edge from its U end, in [0, 1].
+	barrierEdges []int32
+	barrierAt    []float32
 
 	off     []int32 // CSR: node u's arcs are off[u]:off[u+1]
 	arcTo   []int32 // arc head node
@@ -59,6 +64,8 @@ type ImportStats struct {
 	DroppedComponents int64 // components smaller than Options.MinComponentNodes, removed
 	DroppedNodes      int64 // nodes in those removed components
 	CrossingNodes     int64 // nodes flagged as at-grade major-road crossings
+	BarrierWays       int64 // river/canal, water-area, railway and motorway ways read as barriers
+	BarrierEdges      int64 // edges kept that cross a barrier (bridge, tunnel, level crossing)
 }
 
 // NodeInfo describes one graph node.
@@ -75,6 +82,12 @@ type EdgeInfo struct {
 	U, V   int32   // end points, U < V
 	Meters float64 // geodesic length (rounded up to float32)
 	Major  bool    // part of a trunk/primary way
+	// Barrier is set when the edge crosses a river, canal, water area,
+	// railway or motorway (on a bridge, in a tunnel or at grade);
+	// BarrierAt is then where, as the fraction of the edge from U in
+	// [0, 1], and 0 otherwise.
+	Barrier   bool
+	BarrierAt float64
 }
 
 // NumNodes returns the number of graph nodes.
@@ -93,7 +106,20 @@ func (g *Graph) Node(u int) NodeInfo {
 
 // Edge returns edge e's attributes; e must be in [0, NumEdges()).
 func (g *Graph) Edge(e int) EdgeInfo {
-	return EdgeInfo{U: g.edgeU[e], V: g.edgeV[e], Meters: float64(g.edgeLen[e]), Major: g.edgeFlags[e]&edgeMajor != 0}
+	info := EdgeInfo{U: g.edgeU[e], V: g.edgeV[e], Meters: float64(g.edgeLen[e]), Major: g.edgeFlags[e]&edgeMajor != 0}
+	if g.edgeFlags[e]&edgeBarrier != 0 {
+		info.Barrier, info.BarrierAt = true, g.barrierCut(int32(e))
+	}
+	return info
+}
+
+// barrierCut returns where barrier edge e crosses its barrier, as a
+// fraction of the edge from U (0.5 if e is not a barrier edge).
+func (g *Graph) barrierCut(e int32) float64 {
+	if i, ok := slices.BinarySearch(g.barrierEdges, e); ok {
+		return float64(g.barrierAt[i])
+	}
+	return 0.5
 }
 
 // Neighbors calls fn for every arc leaving node u (head node and edge id)
@@ -131,11 +157,23 @@ type rawOSM struct {
 	wayStart []int // refs of way i are refs[wayStart[i]:wayStart[i+1]]
 	refs     []int64
 	class    []wayClass
-	stats    ImportStats
+
+	barStart []int // refs of barrier way i are barRefs[barStart[i]:barStart[i+1]]
+	barRefs  []int64
+	barKind  []barrierKind
+
+	stats ImportStats
 }
 
 func newRawOSM() *rawOSM {
-	return &rawOSM{sorted: true, crossing: map[int64]bool{}, wayStart: []int{0}}
+	return &rawOSM{sorted: true, crossing: map[int64]bool{}, wayStart: []int{0}, barStart: []int{0}}
+}
+
+func (r *rawOSM) addBarrier(refs []int64, k barrierKind) {
+	r.barRefs = append(r.barRefs, refs...)
+	r.barStart = append(r.barStart, len(r.barRefs))
+	r.barKind = append(r.barKind, k)
+	r.stats.BarrierWays++
 }
 
 func (r *rawOSM) addNode(id int64, lon, lat float64, crossing bool) {
@@ -236,6 +274,17 @@ func (r *rawOSM) build(minComponent int) *Graph {
 			prev = cur
 		}
 	}
+	var cut []float32 // where barrier edges cross, by edge
+	if len(r.barKind) > 0 && len(eu) > 0 {
+		bi := newBarrierIndex(r, find)
+		cut = make([]float32, len(eu))
+		for e := range eu {
+			if t, ok := bi.crossing(rawOf[eu[e]], rawOf[ev[e]]); ok {
+				eflag[e] |= edgeBarrier
+				cut[e] = float32(t)
+			}
+		}
+	}
 	n := len(rawOf)
 	nflag := make([]uint8, n)
 	for w, c := range r.class {
@@ -330,8 +379,17 @@ func (r *rawOSM) build(minComponent int) *Graph {
 		if a < 0 {
 			continue
 		}
+		at := float32(0)
+		if cut != nil {
+			at = cut[e]
+		}
 		if a > b {
-			a, b = b, a
+			a, b, at = b, a, 1-at
+		}
+		if eflag[e]&edgeBarrier != 0 {
+			g.barrierEdges = append(g.barrierEdges, int32(len(g.edgeU)))
+			g.barrierAt = append(g.barrierAt, at)
+			r.stats.BarrierEdges++
 		}
 		g.edgeU = append(g.edgeU, a)
 		g.edgeV = append(g.edgeV, b)
@@ -369,8 +427,8 @@ func (g *Graph) buildCSR() {
 
 // String summarises the graph for logs.
 func (g *Graph) String() string {
-	return fmt.Sprintf("walking graph: %d nodes, %d edges, %d components (largest %d), %d crossing nodes",
-		g.NumNodes(), g.NumEdges(), len(g.compSize), firstOr0(g.compSize), g.stats.CrossingNodes)
+	return fmt.Sprintf("walking graph: %d nodes, %d edges, %d components (largest %d), %d crossing nodes, %d barrier edges",
+		g.NumNodes(), g.NumEdges(), len(g.compSize), firstOr0(g.compSize), g.stats.CrossingNodes, len(g.barrierEdges))
 }
 
 func firstOr0(s []int32) int32 {

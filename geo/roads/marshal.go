@@ -11,8 +11,15 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// binaryMagic starts every marshalled graph; the digit is the format version.
-const binaryMagic = "CATCHMENT-ROADS-1"
+// binaryMagicPrefix and the format version start every marshalled graph.
+// Version 2 added the barrier flags, the barrier positions and the barrier
+// counts of ImportStats; a version-1 blob is rejected (re-import the
+// extract) rather than read without them.
+const (
+	binaryMagicPrefix = "CATCHMENT-ROADS-"
+	binaryVersion     = "2"
+	binaryMagic       = binaryMagicPrefix + binaryVersion
+)
 
 // MarshalBinary encodes the graph (nodes, edges, flags, components, import
 // stats) as a little-endian blob for caching, e.g. in the scenario store.
@@ -38,6 +45,7 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 	w(g.edgeV)
 	w(g.edgeLen)
 	w(g.edgeFlags)
+	w(g.barrierAt) // one per edge flagged edgeBarrier, in edge order
 	return b.Bytes(), nil
 }
 
@@ -46,7 +54,10 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 // error rather than a panic or a graph that breaks the invariants.
 func (g *Graph) UnmarshalBinary(data []byte) error {
 	if !bytes.HasPrefix(data, []byte(binaryMagic)) {
-		return errors.New("roads: not a walking-graph blob (bad magic or version)")
+		if rest, ok := bytes.CutPrefix(data, []byte(binaryMagicPrefix)); ok && len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+			return fmt.Errorf("roads: walking-graph blob format version %c, want %s: re-import the OSM extract", rest[0], binaryVersion)
+		}
+		return errors.New("roads: not a walking-graph blob (bad magic)")
 	}
 	r := bytes.NewReader(data[len(binaryMagic):])
 	var n, m, nc uint64
@@ -57,7 +68,7 @@ func (g *Graph) UnmarshalBinary(data []byte) error {
 		}
 	}
 	need := n*(16+8+1+4) + nc*4 + m*(4+4+4+1)
-	if n > math.MaxInt32 || m > math.MaxInt32 || nc > n || uint64(r.Len()) != need {
+	if n > math.MaxInt32 || m > math.MaxInt32 || nc > n || uint64(r.Len()) < need {
 		return fmt.Errorf("roads: walking-graph blob: %d nodes, %d edges, %d components do not match %d bytes", n, m, nc, r.Len())
 	}
 	out := Graph{stats: st}
@@ -73,6 +84,25 @@ func (g *Graph) UnmarshalBinary(data []byte) error {
 	for _, v := range []any{flat, out.osmIDs, out.nodeFlags, out.comp, out.compSize, out.edgeU, out.edgeV, out.edgeLen, out.edgeFlags} {
 		if err := binary.Read(r, binary.LittleEndian, v); err != nil {
 			return fmt.Errorf("roads: walking-graph blob body: %w", err)
+		}
+	}
+	for e, f := range out.edgeFlags {
+		if f&edgeBarrier != 0 {
+			out.barrierEdges = append(out.barrierEdges, int32(e))
+		}
+	}
+	if uint64(r.Len()) != uint64(len(out.barrierEdges))*4 {
+		return fmt.Errorf("roads: walking-graph blob: %d barrier edges do not match %d bytes left", len(out.barrierEdges), r.Len())
+	}
+	if len(out.barrierEdges) > 0 {
+		out.barrierAt = make([]float32, len(out.barrierEdges))
+		if err := binary.Read(r, binary.LittleEndian, out.barrierAt); err != nil {
+			return fmt.Errorf("roads: walking-graph blob barriers: %w", err)
+		}
+	}
+	for i, t := range out.barrierAt {
+		if !(t >= 0 && t <= 1) {
+			return fmt.Errorf("roads: walking-graph blob: barrier edge %d crosses at bad position %v", out.barrierEdges[i], t)
 		}
 	}
 	if _, err := r.ReadByte(); err != io.EOF {

@@ -88,7 +88,7 @@ func Read(ctx context.Context, r io.Reader, format Format, opts Options) (*Graph
 	case FormatPBF:
 		ps := osmpbf.New(ctx, r, 2)
 		ps.SkipRelations = true
-		ps.FilterWay = func(w *osm.Way) bool { return w.Tags.Find("highway") != "" }
+		ps.FilterWay = func(w *osm.Way) bool { return w.Tags.Find("highway") != "" || barrierClass(w.Tags) != notBarrier }
 		sc = ps
 	default:
 		return nil, fmt.Errorf("roads: unknown OSM format %d", int(format))
@@ -106,15 +106,20 @@ func Read(ctx context.Context, r io.Reader, format Format, opts Options) (*Graph
 			raw.addNode(int64(o.ID), o.Lon, o.Lat, o.Tags.Find("highway") == "crossing")
 		case *osm.Way:
 			raw.stats.OSMWays++
-			c := classify(o.Tags)
-			if c == 0 || len(o.Nodes) < 2 {
+			c, bk := classify(o.Tags), barrierClass(o.Tags)
+			if (c == 0 && bk == notBarrier) || len(o.Nodes) < 2 {
 				continue
 			}
 			refs := make([]int64, len(o.Nodes))
 			for i, wn := range o.Nodes {
 				refs[i] = int64(wn.ID)
 			}
-			raw.addWay(refs, c)
+			if c != 0 {
+				raw.addWay(refs, c)
+			}
+			if bk != notBarrier {
+				raw.addBarrier(refs, bk)
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -128,7 +133,7 @@ func Read(ctx context.Context, r io.Reader, format Format, opts Options) (*Graph
 	}
 	g := raw.build(opts.MinComponentNodes)
 	slog.Info("roads: imported OSM extract", "format", format.String(), "graph", g.String(),
-		"walkable_ways", g.stats.WalkableWays, "dropped_components", g.stats.DroppedComponents,
+		"walkable_ways", g.stats.WalkableWays, "barrier_edges", g.stats.BarrierEdges, "dropped_components", g.stats.DroppedComponents,
 		"missing_node_refs", g.stats.MissingNodeRefs, "elapsed", time.Since(start).Round(time.Millisecond))
 	return g, nil
 }

@@ -83,3 +83,52 @@ func classify(tags osm.Tags) wayClass {
 	}
 	return c
 }
+
+// barrierKind is what a way is as a walking barrier.
+type barrierKind uint8
+
+const (
+	notBarrier  barrierKind = iota
+	barrierLine             // river/canal centre line, railway, motorway
+	barrierLink             // motorway_link: a line whose ends meet streets at interchanges
+	barrierArea             // water-area outline (interior on the left once oriented)
+)
+
+// barrierRailway lists the railway values whose tracks a child cannot cross
+// except on a bridge, in a tunnel or at a level crossing.
+var barrierRailway = map[string]bool{
+	"rail": true, "light_rail": true, "narrow_gauge": true, "subway": true, "monorail": true,
+}
+
+// barrierClass decides whether a way is a barrier to walking: a river or
+// canal, a water area (riverbank, natural=water, water=*), a railway or a
+// motorway. Barriers that are underground (tunnel=* other than no, e.g. a
+// railway in a tunnel or a culverted river) separate nothing on the
+// surface and are not barriers. It is a pure function of the tags.
+func barrierClass(tags osm.Tags) barrierKind {
+	if tn := tags.Find("tunnel"); tn != "" && tn != "no" {
+		return notBarrier
+	}
+	switch hw := tags.Find("highway"); hw {
+	case "motorway":
+		return barrierLine
+	case "motorway_link":
+		return barrierLink
+	}
+	if barrierRailway[tags.Find("railway")] {
+		return barrierLine
+	}
+	switch tags.Find("waterway") {
+	case "river", "canal":
+		return barrierLine
+	case "riverbank":
+		return barrierArea
+	}
+	if tags.Find("natural") == "water" {
+		return barrierArea
+	}
+	if w := tags.Find("water"); w != "" && w != "no" {
+		return barrierArea
+	}
+	return notBarrier
+}

@@ -1,0 +1,234 @@
+package roads
+
+import (
+	"math"
+
+	"github.com/tidwall/rtree"
+)
+
+// Barrier crossings (see the package doc). The importer collects barrier
+// lines — river and canal centre lines, water-area outlines, railways and
+// motorways that are not in a tunnel — and flags every walkable edge that
+// crosses one, with the fraction of the edge at which it does:
+//
+//   - geometrically, where the edge's segment crosses a barrier segment
+//     without sharing an end point with it (a bridge over, a tunnel under);
+//   - topologically, where the edge leaves a node lying on a barrier line
+//     (an at-grade level crossing, a ford, a bridge glued to a riverbank)
+//     into the barrier's left side: the left of the line's direction, the
+//     interior of a water area (outlines are oriented counter-clockwise).
+//
+// Both rules treat a point lying exactly on a barrier line as being on its
+// right side, so a walkable polyline going from one side of a barrier to the
+// other has at least one flagged edge however its nodes fall on the line,
+// and an edge running along a barrier (collinear, or from one of its nodes
+// to the next) is not flagged. An edge crossing several barriers (a river's
+// centre line and both banks of its area) is flagged once.
+//
+// All geometry is exact integer arithmetic on the 1e-7° coordinates of
+// the extract (a float fallback only for segments spanning over 200°).
+
+// sector is the side of a barrier at one of its vertices: the directions
+// strictly counter-clockwise from r1 to r2 (r1 the ray to the next vertex,
+// r2 the ray to the previous one, so the sector is the line's left side).
+type sector struct{ r1, r2 [2]int64 }
+
+// barrierIndex is the importer's scratch for marking barrier edges.
+type barrierIndex struct {
+	lon, lat []int32 // raw node coordinates (the rawOSM's)
+	tree     rtree.RTreeGN[float64, int32]
+	segA     []int32 // segment s joins raw nodes segA[s]–segB[s]
+	segB     []int32
+	sectors  map[uint64][]sector // by packed coordinate of the vertex
+}
+
+func packCoord(lon, lat int32) uint64 { return uint64(uint32(lon))<<32 | uint64(uint32(lat)) }
+
+// cross returns the sign of the cross product a × b (−1, 0, 1), exactly
+// when the components fit in 31 bits (always for city-scale geometry).
+func cross(ax, ay, bx, by int64) int {
+	const lim = 1 << 31
+	if ax > -lim && ax < lim && ay > -lim && ay < lim && bx > -lim && bx < lim && by > -lim && by < lim {
+		l, r := ax*by, ay*bx
+		switch {
+		case l > r:
+			return 1
+		case l < r:
+			return -1
+		}
+		return 0
+	}
+	v := float64(ax)*float64(by) - float64(ay)*float64(bx)
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
+
+// inSector reports whether direction d lies strictly inside sector s.
+func inSector(s sector, d [2]int64) bool {
+	r1, r2 := s.r1, s.r2
+	c12 := cross(r1[0], r1[1], r2[0], r2[1])
+	switch {
+	case c12 > 0: // convex sector
+		return cross(r1[0], r1[1], d[0], d[1]) > 0 && cross(d[0], d[1], r2[0], r2[1]) > 0
+	case c12 == 0 && r1[0]*r2[0]+r1[1]*r2[1] >= 0: // a spike: no side
+		return false
+	}
+	// Straight or reflex: outside the closed complement (CCW from r2 to r1).
+	return !(cross(r2[0], r2[1], d[0], d[1]) >= 0 && cross(d[0], d[1], r1[0], r1[1]) >= 0)
+}
+
+// newBarrierIndex resolves the barrier ways of r (find maps an OSM node id
+// to its raw index, −1 when missing) into segments in an R-tree and vertex
+// sectors. A missing node splits a line; only a complete closed outline
+// is an area.
+func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
+	bi := &barrierIndex{lon: r.lonE7, lat: r.latE7, sectors: map[uint64][]sector{}}
+	ends := map[uint64][][2]int64{} // rays of open line ends, paired below
+	ray := func(from, to int32) [2]int64 {
+		return [2]int64{int64(bi.lon[to]) - int64(bi.lon[from]), int64(bi.lat[to]) - int64(bi.lat[from])}
+	}
+	key := func(i int32) uint64 { return packCoord(bi.lon[i], bi.lat[i]) }
+	var run []int32
+	addRun := func(kind barrierKind, whole bool) {
+		if len(run) < 2 {
+			return
+		}
+		closed := whole && len(run) >= 4 && key(run[0]) == key(run[len(run)-1])
+		if closed && kind == barrierArea {
+			// Orient counter-clockwise so the interior is on the left.
+			var a2 float64
+			x0, y0 := float64(bi.lon[run[0]]), float64(bi.lat[run[0]])
+			for i := 1; i+1 < len(run); i++ {
+				x1, y1 := float64(bi.lon[run[i]])-x0, float64(bi.lat[run[i]])-y0
+				x2, y2 := float64(bi.lon[run[i+1]])-x0, float64(bi.lat[run[i+1]])-y0
+				a2 += x1*y2 - x2*y1
+			}
+			if a2 < 0 {
+				for i, j := 0, len(run)-1; i < j; i, j = i+1, j-1 {
+					run[i], run[j] = run[j], run[i]
+				}
+			}
+		}
+		for i := 0; i+1 < len(run); i++ {
+			a, b := run[i], run[i+1]
+			bi.tree.Insert(
+				[2]float64{float64(min(bi.lon[a], bi.lon[b])), float64(min(bi.lat[a], bi.lat[b]))},
+				[2]float64{float64(max(bi.lon[a], bi.lon[b])), float64(max(bi.lat[a], bi.lat[b]))},
+				int32(len(bi.segA)))
+			bi.segA = append(bi.segA, a)
+			bi.segB = append(bi.segB, b)
+		}
+		m := len(run)
+		if closed {
+			m-- // the last vertex repeats the first
+			for i := range m {
+				v := run[i]
+				bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[(i+m-1)%m])})
+			}
+			return
+		}
+		for i := 1; i+1 < m; i++ {
+			v := run[i]
+			bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[i-1])})
+		}
+		if kind != barrierLink { // a link's ends meet the streets it serves
+			ends[key(run[0])] = append(ends[key(run[0])], ray(run[0], run[1]))
+			ends[key(run[m-1])] = append(ends[key(run[m-1])], ray(run[m-1], run[m-2]))
+		}
+	}
+	for w, kind := range r.barKind {
+		run = run[:0]
+		whole := true
+		for _, id := range r.barRefs[r.barStart[w]:r.barStart[w+1]] {
+			i := find(id)
+			if i < 0 {
+				addRun(kind, false)
+				run, whole = run[:0], false
+				continue
+			}
+			if n := len(run); n > 0 && key(run[n-1]) == key(int32(i)) {
+				continue // a repeated position is no segment
+			}
+			run = append(run, int32(i))
+		}
+		addRun(kind, whole)
+	}
+	// Two line ends meeting at a vertex (a river or railway split into
+	// ways) continue the line there.
+	for k, rays := range ends {
+		if len(rays) == 2 {
+			bi.sectors[k] = append(bi.sectors[k], sector{rays[0], rays[1]})
+		}
+	}
+	return bi
+}
+
+// crossing returns where the segment from raw node p to raw node q crosses
+// a barrier, as a fraction of the way from p (the crossing nearest the
+// middle when there are several), and whether it does.
+func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool) {
+	px, py := int64(bi.lon[p]), int64(bi.lat[p])
+	qx, qy := int64(bi.lon[q]), int64(bi.lat[q])
+	dx, dy := qx-px, qy-py
+	best := math.Inf(1)
+	consider := func(f float64) {
+		if f = math.Min(math.Max(f, 0), 1); math.Abs(f-0.5) < best {
+			best, t, ok = math.Abs(f-0.5), f, true
+		}
+	}
+	var sharedP, sharedQ bool
+	bi.tree.Search(
+		[2]float64{float64(min(px, qx)), float64(min(py, qy))},
+		[2]float64{float64(max(px, qx)), float64(max(py, qy))},
+		func(_, _ [2]float64, s int32) bool {
+			a, b := bi.segA[s], bi.segB[s]
+			ax, ay := int64(bi.lon[a]), int64(bi.lat[a])
+			bx, by := int64(bi.lon[b]), int64(bi.lat[b])
+			pa, pb := px == ax && py == ay, px == bx && py == by
+			qa, qb := qx == ax && qy == ay, qx == bx && qy == by
+			if pa || pb || qa || qb { // a shared vertex: decided by its sectors
+				sharedP = sharedP || pa || pb
+				sharedQ = sharedQ || qa || qb
+				return true
+			}
+			// Points on a line count as on its right (side false).
+			ex, ey := bx-ax, by-ay
+			if (cross(ex, ey, px-ax, py-ay) > 0) == (cross(ex, ey, qx-ax, qy-ay) > 0) {
+				return true
+			}
+			if (cross(dx, dy, ax-px, ay-py) > 0) == (cross(dx, dy, bx-px, by-py) > 0) {
+				return true
+			}
+			// Fraction along p→q: ((a − p) × e) / (d × e).
+			num := float64(ax-px)*float64(ey) - float64(ay-py)*float64(ex)
+			den := float64(dx)*float64(ey) - float64(dy)*float64(ex)
+			if den != 0 {
+				consider(num / den)
+			} else {
+				consider(0.5)
+			}
+			return true
+		})
+	if sharedP {
+		for _, s := range bi.sectors[packCoord(bi.lon[p], bi.lat[p])] {
+			if inSector(s, [2]int64{dx, dy}) {
+				consider(0)
+				break
+			}
+		}
+	}
+	if sharedQ {
+		for _, s := range bi.sectors[packCoord(bi.lon[q], bi.lat[q])] {
+			if inSector(s, [2]int64{-dx, -dy}) {
+				consider(1)
+				break
+			}
+		}
+	}
+	return t, ok
+}
