@@ -122,7 +122,8 @@ func (nw *Network) allDest(ctx context.Context, osnap []Snap, ook []bool, dsnap 
 				for _, i := range onEdge[s.Edge] {
 					o := osnap[i]
 					at := int(i)*nd + j
-					if d := o.Off + math.Abs(o.T-s.T)*float64(g.edgeLen[s.Edge]) + s.Off; d < out.cost[at] {
+					c, _, _ := nw.sameEdge(o, s)
+					if d := o.Off + c + s.Off; d < out.cost[at] {
 						out.cost[at], out.cross[at] = d, 0
 					}
 				}

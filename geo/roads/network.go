@@ -18,13 +18,15 @@ var ErrUnreachable = errors.New("roads: unreachable")
 // Network answers walking-distance queries on a Graph. It implements
 // geo.Metric with Name "walking". Distances are in metres, plus
 // Options.MajorCrossingPenaltyMeters per at-grade major-road crossing when
-// that penalty is set (then they are "equivalent metres"). A Network is
-// immutable and safe for concurrent use.
+// that penalty is set, plus Options.BarrierPenaltyMeters per barrier edge
+// crossed (then they are "equivalent metres"). A Network is immutable and
+// safe for concurrent use.
 type Network struct {
 	g       *Graph
 	opts    Options
 	half    float64   // half the crossing penalty
-	edgeC   []float32 // edge cost: length + penalty halves at crossing ends
+	barPen  float64   // the barrier penalty
+	edgeC   []float32 // edge cost: length + penalty halves at crossing ends + barrier penalty
 	arcCost []float32 // cost of arc a (= edgeC of its edge)
 	tree    rtree.RTreeGN[float64, int32]
 	pool    sync.Pool // *searchState
@@ -51,10 +53,14 @@ func NewNetwork(g *Graph, opts Options) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	nw := &Network{g: g, opts: opts, half: opts.MajorCrossingPenaltyMeters / 2}
+	nw := &Network{g: g, opts: opts, half: opts.MajorCrossingPenaltyMeters / 2, barPen: opts.BarrierPenaltyMeters}
 	nw.edgeC = make([]float32, g.NumEdges())
 	for e := range nw.edgeC {
-		nw.edgeC[e] = roundUp32(float64(g.edgeLen[e]) + nw.endPenalty(int32(e), g.edgeU[e]) + nw.endPenalty(int32(e), g.edgeV[e]))
+		c := float64(g.edgeLen[e]) + nw.endPenalty(int32(e), g.edgeU[e]) + nw.endPenalty(int32(e), g.edgeV[e])
+		if nw.barrierEdge(int32(e)) {
+			c += nw.barPen
+		}
+		nw.edgeC[e] = roundUp32(c)
 		a, b := g.coords[g.edgeU[e]], g.coords[g.edgeV[e]]
 		nw.tree.Insert([2]float64{math.Min(a[0], b[0]), math.Min(a[1], b[1])},
 			[2]float64{math.Max(a[0], b[0]), math.Max(a[1], b[1])}, int32(e))
@@ -143,13 +149,50 @@ type Snap struct {
 	Off   float64
 }
 
-// costs from the snapped point to the edge's U and V ends, including penalties.
+// costs from the snapped point to the edge's U and V ends, including
+// penalties: the crossing penalty halves at the ends and, on a barrier
+// edge, the barrier penalty towards the end beyond the barrier.
 func (nw *Network) snapCosts(s Snap) (toU, toV float64) {
 	g := nw.g
 	l := float64(g.edgeLen[s.Edge])
 	toU = s.T*l + nw.endPenalty(s.Edge, g.edgeU[s.Edge])
 	toV = (1-s.T)*l + nw.endPenalty(s.Edge, g.edgeV[s.Edge])
+	if nw.barPen != 0 {
+		bu, bv := nw.snapBarriers(s)
+		toU += float64(bu) * nw.barPen
+		toV += float64(bv) * nw.barPen
+	}
 	return toU, toV
+}
+
+// snapBarriers returns the barrier crossings (0 or 1) on the way from the
+// snapped point to its edge's U end and to its V end: on a barrier edge
+// exactly one of them is 1, the end beyond the barrier's position (a point
+// at T = 0 is node U, at T = 1 node V, so they agree with the graph).
+func (nw *Network) snapBarriers(s Snap) (toU, toV int32) {
+	if !nw.barrierEdge(s.Edge) {
+		return 0, 0
+	}
+	if nw.onUSide(s.Edge, s.T) {
+		return 0, 1
+	}
+	return 1, 0
+}
+
+// onUSide reports whether fraction t of barrier edge e lies on the U side
+// of its barrier.
+func (nw *Network) onUSide(e int32, t float64) bool {
+	return t == 0 || t < nw.g.barrierCut(e)
+}
+
+// sameEdge returns the cost, plain metres and barrier crossings of the
+// direct walk between two points snapped onto the same edge.
+func (nw *Network) sameEdge(a, b Snap) (cost, meters float64, barriers int32) {
+	meters = math.Abs(a.T-b.T) * float64(nw.g.edgeLen[a.Edge])
+	if nw.barrierEdge(a.Edge) && nw.onUSide(a.Edge, a.T) != nw.onUSide(a.Edge, b.T) {
+		barriers = 1
+	}
+	return meters + float64(barriers)*nw.barPen, meters, barriers
 }
 
 // Snap finds the nearest walkable edge to p within Options.MaxSnapMeters.
@@ -221,7 +264,7 @@ func (nw *Network) pair(st *searchState, a, b Snap) (cost float64, via int32, vi
 	best := math.Inf(1)
 	via = -1
 	if a.Edge == b.Edge {
-		best = math.Abs(a.T-b.T) * float64(g.edgeLen[a.Edge])
+		best, _, _ = nw.sameEdge(a, b)
 	}
 	if g.comp[g.edgeU[a.Edge]] != g.comp[g.edgeU[b.Edge]] {
 		return math.Inf(1), -1, 0
@@ -291,11 +334,17 @@ func (nw *Network) Meters(a, b orb.Point) float64 {
 
 // Route is one walking path.
 type Route struct {
-	Meters         float64     // walked length: off-network legs plus network path
-	Cost           float64     // Meters plus crossing penalties: what was minimised
-	Straight       float64     // geodesic straight-line distance a–b
-	MajorCrossings int         // at-grade crossings of trunk/primary roads on the path
-	Path           []orb.Point // a, its snap point, graph nodes…, b's snap point, b
+	Meters         float64 // walked length: off-network legs plus network path
+	Cost           float64 // Meters plus crossing and barrier penalties: what was minimised
+	Straight       float64 // geodesic straight-line distance a–b
+	MajorCrossings int     // at-grade crossings of trunk/primary roads on the path
+	// BarrierCrossings counts the barrier edges walked (a bridge over or a
+	// tunnel under a river, railway or motorway, a level crossing), the
+	// snapped ends' edges only when the walked part passes the barrier:
+	// Cost − Meters = BarrierCrossings × BarrierPenaltyMeters plus the
+	// major-crossing penalties (up to float32 rounding of edge costs).
+	BarrierCrossings int
+	Path             []orb.Point // a, its snap point, graph nodes…, b's snap point, b
 }
 
 // Route returns the cheapest walking path from a to b. The error wraps
@@ -319,7 +368,8 @@ func (nw *Network) Route(a, b orb.Point) (Route, error) {
 	g := nw.g
 	r.Cost = sa.Off + cost + sb.Off
 	if via < 0 { // along the shared edge
-		r.Meters = sa.Off + math.Abs(sa.T-sb.T)*float64(g.edgeLen[sa.Edge]) + sb.Off
+		_, m, bar := nw.sameEdge(sa, sb)
+		r.Meters, r.BarrierCrossings = sa.Off+m+sb.Off, int(bar)
 		r.Path = []orb.Point{a, sa.Point, sb.Point, b}
 		return r, nil
 	}
@@ -354,18 +404,27 @@ func (nw *Network) Route(a, b orb.Point) (Route, error) {
 	}
 	start := nodes[0]
 	length := sa.Off + sb.Off
+	aU, aV := nw.snapBarriers(sa)
+	bU, bV := nw.snapBarriers(sb)
 	if start == g.edgeU[sa.Edge] {
 		length += sa.T * float64(g.edgeLen[sa.Edge])
+		r.BarrierCrossings += int(aU)
 	} else {
 		length += (1 - sa.T) * float64(g.edgeLen[sa.Edge])
+		r.BarrierCrossings += int(aV)
 	}
 	if via == g.edgeU[sb.Edge] {
 		length += sb.T * float64(g.edgeLen[sb.Edge])
+		r.BarrierCrossings += int(bU)
 	} else {
 		length += (1 - sb.T) * float64(g.edgeLen[sb.Edge])
+		r.BarrierCrossings += int(bV)
 	}
 	for _, e := range edges {
 		length += float64(g.edgeLen[e])
+		if nw.barrierEdge(e) {
+			r.BarrierCrossings++
+		}
 	}
 	r.Meters = length
 	r.Path = make([]orb.Point, 0, len(nodes)+4)

@@ -30,6 +30,13 @@ type Options struct {
 	// crossing a trunk/primary road at grade (see package doc). 0 (the
 	// default) measures plain distance; crossings are counted either way.
 	MajorCrossingPenaltyMeters float64
+	// BarrierPenaltyMeters is the extra cost, in equivalent metres, of
+	// crossing a barrier — a river, canal or water area, a railway or a
+	// motorway — on a bridge, in a tunnel or at a level crossing: it is
+	// added once to the cost of every barrier edge (see package doc). 0
+	// (the default) measures plain distance; crossings are counted either
+	// way. It must be finite and ≥ 0.
+	BarrierPenaltyMeters float64
 	// Workers bounds the goroutines used by snapping, row assembly and the
 	// per-destination searches of very large k; 0 means 2.
 	Workers int
@@ -55,6 +62,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("roads: MaxWalkMeters %v must be ≥ 0", o.MaxWalkMeters)
 	case math.IsNaN(o.MajorCrossingPenaltyMeters) || o.MajorCrossingPenaltyMeters < 0 || math.IsInf(o.MajorCrossingPenaltyMeters, 0):
 		return o, fmt.Errorf("roads: MajorCrossingPenaltyMeters %v must be finite and ≥ 0", o.MajorCrossingPenaltyMeters)
+	case math.IsNaN(o.BarrierPenaltyMeters) || o.BarrierPenaltyMeters < 0 || math.IsInf(o.BarrierPenaltyMeters, 0):
+		return o, fmt.Errorf("roads: BarrierPenaltyMeters %v must be finite and ≥ 0", o.BarrierPenaltyMeters)
 	}
 	return o, nil
 }
