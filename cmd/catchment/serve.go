@@ -10,7 +10,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -21,10 +23,12 @@ import (
 	"time"
 
 	"catchment/allocation"
+	"catchment/allocation/pipeline"
 	"catchment/api"
 	"catchment/api/engine"
 	"catchment/data/demo"
 	"catchment/data/store"
+	"catchment/geo/roads"
 )
 
 func init() {
@@ -51,6 +55,13 @@ type serveConfig struct {
 	demoSeed                                                  int64
 	trustProxy, solveInProcess                                bool
 	grace                                                     time.Duration
+
+	// Walking distances: the OpenStreetMap extract for scenarios without a
+	// stored road network, the major-road crossing penalty, and whether a
+	// demo city loaded into an empty database gets its own streets.
+	roads           string
+	crossingPenalty float64
+	demoWalking     bool
 }
 
 func envString(name, def string) string {
@@ -92,6 +103,9 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) (envErr error) {
 	fs.BoolVar(&c.trustProxy, "trust-proxy", envString("CATCHMENT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a trusted proxy) (env CATCHMENT_TRUST_PROXY=true)")
 	fs.BoolVar(&c.solveInProcess, "solve-in-process", envString("CATCHMENT_SOLVE_IN_PROCESS", "") == "true", "solve inside the server process instead of a low-priority worker process (env CATCHMENT_SOLVE_IN_PROCESS=true)")
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.StringVar(&c.roads, "roads", envString("CATCHMENT_ROADS", ""), "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): zone every scenario that has no road network of its own (import --roads) by walking distance on its streets (env CATCHMENT_ROADS)")
+	fs.Float64Var(&c.crossingPenalty, "crossing-penalty", num("CATCHMENT_CROSSING_PENALTY", 0), "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network (env CATCHMENT_CROSSING_PENALTY)")
+	fs.BoolVar(&c.demoWalking, "demo-walking", envString("CATCHMENT_DEMO_WALKING", "") == "true", "store the demo city's own streets with it when loading it into an empty database, so that it is zoned by walking distance (a slower first solve) (env CATCHMENT_DEMO_WALKING=true)")
 	return envErr
 }
 
@@ -114,6 +128,10 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	fallback, roadOpts, err := serveRoads(ctx, log, c.roads, c.crossingPenalty)
+	if err != nil {
+		return err
+	}
 
 	st, err := store.Open(ctx, c.db)
 	if err != nil {
@@ -125,12 +143,13 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	eng := engine.New(st, log)
+	eng.SetRoads(fallback, roadOpts)
 	if !c.solveInProcess {
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("find own executable for the solve worker: %w", err)
 		}
-		eng.SetSolver(workerSolver(exe, c.db, log))
+		eng.SetSolver(workerSolver(exe, c.db, log, roadArgs(c.roads, c.crossingPenalty)))
 	}
 	var origins []string
 	for _, o := range strings.Split(c.cors, ",") {
@@ -160,6 +179,52 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	return srv.Serve(ctx, ln, c.grace)
 }
 
+// serveRoads checks the crossing penalty and loads the --roads extract
+// (nil without one): the walking network of every scenario without a
+// stored one, and the options of the stored ones.
+func serveRoads(ctx context.Context, log *slog.Logger, path string, penalty float64) (*roads.Network, roads.Options, error) {
+	opts := roads.Options{MajorCrossingPenaltyMeters: penalty}
+	if penalty < 0 || math.IsNaN(penalty) || math.IsInf(penalty, 0) {
+		return nil, opts, errors.New("--crossing-penalty must be a finite number of metres ≥ 0")
+	}
+	if path == "" {
+		return nil, opts, nil
+	}
+	start := time.Now()
+	nw, err := pipeline.LoadRoadsWith(ctx, path, opts)
+	if err != nil {
+		return nil, opts, err
+	}
+	log.Info("road network loaded: scenarios without one of their own are zoned by walking distance", "file", path,
+		"graph", nw.Graph().String(), "dur", time.Since(start).Round(time.Millisecond))
+	return nw, opts, nil
+}
+
+// roadArgs are the solve worker's flags that give it the server's road
+// network, so that it solves with the same metric.
+func roadArgs(path string, penalty float64) []string {
+	var args []string
+	if path != "" {
+		args = append(args, "--roads", path)
+	}
+	if penalty != 0 {
+		args = append(args, "--crossing-penalty", strconv.FormatFloat(penalty, 'g', -1, 64))
+	}
+	return args
+}
+
+// demoStreets is the walking graph of the demo city's own streets.
+func demoStreets(ctx context.Context, city *demo.City) (*roads.Graph, error) {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(city.Streets.WriteOSM(pw)) }()
+	defer pr.Close()
+	g, err := roads.Read(ctx, pr, roads.FormatXML, roads.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("demo city streets: %w", err)
+	}
+	return g, nil
+}
+
 // loadInitialPlan publishes the last complete plan; with none, it solves
 // the newest scenario, importing the demo city first into an empty
 // database. The server answers (readyz: not ready) meanwhile.
@@ -187,16 +252,26 @@ func loadInitialPlan(ctx context.Context, log *slog.Logger, eng *engine.Engine, 
 		name = sc[0].Name
 	} else {
 		start := time.Now()
-		city, err := demo.Generate(demo.Config{Pupils: c.demoPupils, Seed: c.demoSeed, NoStreets: true})
+		city, err := demo.GenerateContext(ctx, demo.Config{Pupils: c.demoPupils, Seed: c.demoSeed, NoStreets: !c.demoWalking})
 		if err != nil {
 			log.Error("cannot generate the demo city", "err", err)
 			return
 		}
-		if err := eng.Import(ctx, name, &city.Dataset, city.Boundary, fmt.Sprintf("built-in demo city, %d pupils, seed %d", c.demoPupils, c.demoSeed)); err != nil {
+		var streets *roads.Graph
+		note := fmt.Sprintf("built-in demo city, %d pupils, seed %d", c.demoPupils, c.demoSeed)
+		if c.demoWalking {
+			if streets, err = demoStreets(ctx, city); err != nil {
+				log.Error("cannot build the demo city's streets", "err", err)
+				return
+			}
+			note += ", zoned by walking distance on its streets"
+		}
+		if err := eng.ImportWithRoads(ctx, name, &city.Dataset, city.Boundary, streets, note); err != nil {
 			log.Error("cannot store the demo city", "err", err)
 			return
 		}
-		log.Info("demo city loaded", "pupils", c.demoPupils, "schools", len(city.Dataset.Schools), "units", len(city.Dataset.Units), "dur", time.Since(start).Round(time.Millisecond))
+		log.Info("demo city loaded", "pupils", c.demoPupils, "schools", len(city.Dataset.Schools), "units", len(city.Dataset.Units),
+			"walking", streets != nil, "dur", time.Since(start).Round(time.Millisecond))
 	}
 	job, err := srv.StartSolve(name, pol)
 	if err != nil {
@@ -248,14 +323,16 @@ func plannerToken(env *cliEnv, configured, path string) (string, error) {
 // at the lowest CPU priority, so that look-ups keep their latency while a
 // long solve runs. The child stores the plan in the database and reports
 // progress and the plan id as JSON lines on stdout; cancelling ctx kills
-// it (the store's transactions make that safe).
-func workerSolver(exe, db string, log *slog.Logger) engine.SolverFunc {
+// it (the store's transactions make that safe). roadArgs (see the
+// function roadArgs) give the worker the server's road network.
+func workerSolver(exe, db string, log *slog.Logger, roadArgs []string) engine.SolverFunc {
 	return func(ctx context.Context, scenario string, pol allocation.Policy, progress func(api.Progress)) (int64, error) {
 		polJSON, err := json.Marshal(pol)
 		if err != nil {
 			return 0, err
 		}
-		cmd := exec.CommandContext(ctx, exe, "serve-worker", "--db", db, "--scenario", scenario)
+		args := append([]string{"serve-worker", "--db", db, "--scenario", scenario}, roadArgs...)
+		cmd := exec.CommandContext(ctx, exe, args...)
 		cmd.Stdin = bytes.NewReader(polJSON)
 		var stderr tailBuffer
 		cmd.Stderr = &stderr
@@ -315,9 +392,11 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 func (t *tailBuffer) String() string { return string(t.b) }
 
 func runServeWorker(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "serve-worker", "--db FILE --scenario NAME < policy.json")
+	fs := newFlagSet(env, "serve-worker", "--db FILE --scenario NAME [--roads FILE] [--crossing-penalty M] < policy.json")
 	db := fs.String("db", "", "SQLite database `file`")
 	scenario := fs.String("scenario", "", "scenario `name` to solve")
+	roadsFile := fs.String("roads", "", "OpenStreetMap extract `file` for a scenario without a stored road network (serve's --roads)")
+	penalty := fs.Float64("crossing-penalty", 0, "major-road crossing penalty in `metres` (serve's --crossing-penalty)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -330,6 +409,10 @@ func runServeWorker(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	fallback, roadOpts, err := serveRoads(ctx, env.log, *roadsFile, *penalty)
+	if err != nil {
+		return err
+	}
 	st, err := store.Open(ctx, *db)
 	if err != nil {
 		return err
@@ -337,7 +420,9 @@ func runServeWorker(ctx context.Context, env *cliEnv, args []string) error {
 	defer st.Close()
 	enc := json.NewEncoder(env.stdout)
 	var mu sync.Mutex
-	id, err := engine.New(st, env.log).SolveAndStore(ctx, *scenario, pol, func(p api.Progress) {
+	eng := engine.New(st, env.log)
+	eng.SetRoads(fallback, roadOpts)
+	id, err := eng.SolveAndStore(ctx, *scenario, pol, func(p api.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		_ = enc.Encode(workerMessage{Progress: &p})
