@@ -153,9 +153,13 @@ func selectOverflow(ds *data.Dataset, pol *Policy, st data.Stage, zone []int32, 
 // residents at zoneable schools with free seats, migrant children also at
 // purchased places. used[s] is the number of seats already taken at each
 // dataset school. It returns the placements (Overflow and Unplaced).
-func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric geo.Metric, groups []overflowGroup, used []int64) ([]Placement, error) {
+//
+// Placement.Meters is the length of the route (walked metres on a road
+// network); cost is Σ pupils × the metric's cost of their placements, the
+// quantity the optimiser minimises.
+func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric geo.Metric, groups []overflowGroup, used []int64) (out []Placement, cost float64, err error) {
 	if len(groups) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	// Seat pools: public free seats (anyone) and purchased places (migrants).
 	type pool struct {
@@ -177,7 +181,6 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 			}
 		}
 	}
-	var out []Placement
 	unplacedAll := func() []Placement {
 		for _, g := range groups {
 			out = append(out, Placement{Unit: g.unit, School: -1, Pupils: int32(g.pupils), Migrants: int32(g.migrants), Kind: Unplaced})
@@ -185,7 +188,7 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 		return out
 	}
 	if len(pools) == 0 {
-		return unplacedAll(), nil
+		return unplacedAll(), 0, nil
 	}
 	origins := make([]orb.Point, len(groups))
 	for i, g := range groups {
@@ -199,7 +202,7 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 	for {
 		cand, err := metric.Nearest(ctx, origins, dests, k)
 		if err != nil {
-			return nil, fmt.Errorf("overflow candidates: %w", err)
+			return nil, 0, fmt.Errorf("overflow candidates: %w", err)
 		}
 		// Nodes: per group a resident node and a migrant node, pools, sink.
 		nG, nP := len(groups), len(pools)
@@ -239,10 +242,10 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 		g.SetSupply(sink, -total)
 		status, err := g.Solve(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("overflow placement: %w", err)
+			return nil, 0, fmt.Errorf("overflow placement: %w", err)
 		}
 		if status != mcf.Optimal {
-			return nil, fmt.Errorf("overflow placement: solver status %v", status)
+			return nil, 0, fmt.Errorf("overflow placement: solver status %v", status)
 		}
 		// Free seats left while pupils are unplaced and rows were cut: widen.
 		var unplaced, freeLeft int64
@@ -278,7 +281,6 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 				pl = &Placement{Unit: groups[r.group].unit, School: kk.school, Kind: Unplaced}
 				if r.place {
 					pl.Kind = Overflow
-					pl.Meters = metric.Meters(origins[r.group], ds.Schools[kk.school].Loc)
 				}
 				agg[kk] = pl
 				keys = append(keys, kk)
@@ -288,10 +290,32 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 				pl.Migrants += int32(f)
 			}
 		}
+		// Route lengths of the placements, in one batch.
+		var pairs []geo.Pair
 		for _, kk := range keys {
-			out = append(out, *agg[kk])
+			if kk.school >= 0 {
+				pairs = append(pairs, geo.Pair{Origin: int32(kk.group), Dest: kk.school, Limit: math.Inf(1)})
+			}
 		}
-		return out, nil
+		schoolLocs := make([]orb.Point, len(ds.Schools))
+		for i := range ds.Schools {
+			schoolLocs[i] = ds.Schools[i].Loc
+		}
+		routes, err := geo.MeasurePairs(ctx, metric, origins, schoolLocs, pairs)
+		if err != nil {
+			return nil, 0, fmt.Errorf("overflow distances: %w", err)
+		}
+		x := 0
+		for _, kk := range keys {
+			pl := agg[kk]
+			if kk.school >= 0 {
+				pl.Meters = routes[x].Meters
+				cost += float64(pl.Pupils) * routes[x].Cost
+				x++
+			}
+			out = append(out, *pl)
+		}
+		return out, cost, nil
 	}
 }
 
@@ -311,9 +335,13 @@ func purchasedSeats(s *data.School, st data.Stage) int64 {
 }
 
 // assemble builds a stage plan from whole-unit zones (dataset indices):
-// overflow by priority tier, placement of overflow at free seats, and the
-// sorted placement list.
-func assemble(ctx context.Context, ds *data.Dataset, pol *Policy, st data.Stage, metric geo.Metric, zone []int32, zoneMeters []float64) (*StagePlan, map[string]int, error) {
+// overflow by priority tier, placement of overflow at free seats, the
+// sorted placement list, and the plan's Objective (zoneCost[u] is the
+// metric's cost of unit u's zone route; nil when it equals zoneMeters).
+func assemble(ctx context.Context, ds *data.Dataset, pol *Policy, st data.Stage, metric geo.Metric, zone []int32, zoneMeters, zoneCost []float64) (*StagePlan, map[string]int, error) {
+	if zoneCost == nil {
+		zoneCost = zoneMeters
+	}
 	sp := &StagePlan{Stage: st, Zone: zone, ZoneMeters: zoneMeters}
 	over, overMig, byTier := selectOverflow(ds, pol, st, zone, zoneMeters)
 	used := make([]int64, len(ds.Schools))
@@ -332,6 +360,7 @@ func assemble(ctx context.Context, ds *data.Dataset, pol *Policy, st data.Stage,
 		in := n - over[u]
 		if in > 0 {
 			used[s] += in
+			sp.Objective += float64(in) * zoneCost[u]
 			sp.Placements = append(sp.Placements, Placement{Unit: int32(u), School: s, Pupils: int32(in),
 				Migrants: int32(int64(un.Migrants[st]) - overMig[u]), Meters: zoneMeters[u], Kind: InZone})
 		}
@@ -339,10 +368,11 @@ func assemble(ctx context.Context, ds *data.Dataset, pol *Policy, st data.Stage,
 			groups = append(groups, overflowGroup{unit: int32(u), pupils: over[u], migrants: overMig[u], zone: s})
 		}
 	}
-	placed, err := placeOverflow(ctx, ds, st, metric, groups, used)
+	placed, cost, err := placeOverflow(ctx, ds, st, metric, groups, used)
 	if err != nil {
 		return nil, nil, err
 	}
+	sp.Objective += cost
 	sp.Placements = append(sp.Placements, placed...)
 	sort.SliceStable(sp.Placements, func(a, b int) bool {
 		pa, pb := &sp.Placements[a], &sp.Placements[b]
@@ -364,27 +394,34 @@ func (p *stageProblem) finish(sp *StagePlan, zone []int32, lp *relaxation) (*Sta
 		if zone == nil || zone[lu] < 0 {
 			continue
 		}
-		ls := zone[lu]
-		sp.Zone[u] = p.schools[ls]
-		sp.ZoneMeters[u] = p.dist(int32(lu), ls)
-		if p.cand != nil && p.cand.Crossings != nil {
-			if sp.ZoneCrossings == nil {
-				sp.ZoneCrossings = make([]int32, len(sp.Zone))
-				for i := range sp.ZoneCrossings {
-					sp.ZoneCrossings[i] = -1
-				}
-			}
-			sp.ZoneCrossings[u] = p.crossingsOf(int32(lu), ls)
+		sp.Zone[u] = p.schools[zone[lu]]
+	}
+	// The zone routes, measured in one batch: walked metres for the plan,
+	// the metric's cost (penalties included) for the objective.
+	routes, err := measureZones(p.ctx, ds, p.metric, sp.Zone, func(u int) bool { return ds.Units[u].Pupils[p.st] > 0 })
+	if err != nil {
+		return nil, fmt.Errorf("zone distances: %w", err)
+	}
+	zoneCost := make([]float64, len(sp.Zone))
+	for lu, u := range p.units {
+		if zone == nil || zone[lu] < 0 {
+			continue
 		}
+		m, c := routes.meters[u], routes.cost[u]
+		if math.IsInf(c, 1) { // not measured again: keep the solver's figure
+			c = p.dist(int32(lu), zone[lu])
+			m = c
+		}
+		sp.ZoneMeters[u], zoneCost[u] = m, c
 	}
 	fillEmpty(ds, p.st, sp.Zone, sp.ZoneMeters, p.in.Adjacency)
-	out, byTier, err := assemble(p.ctx, ds, p.pol, p.st, p.metric, sp.Zone, sp.ZoneMeters)
+	out, byTier, err := assemble(p.ctx, ds, p.pol, p.st, p.metric, sp.Zone, sp.ZoneMeters, zoneCost)
 	if err != nil {
 		return nil, err
 	}
 	out.OverflowByTier = byTier
 	out.WholeUnitOptimal = sp.WholeUnitOptimal
-	out.ZoneCrossings = sp.ZoneCrossings
+	out.ZoneCrossings, out.ZoneBarriers = routes.crossings, routes.barriers
 	if lp != nil {
 		var unplaced int64
 		for _, pl := range out.Placements {

@@ -67,14 +67,21 @@ type StagePlan struct {
 	Stage data.Stage
 	// Zone[u] is unit u's zone school (index into Dataset.Schools) or -1.
 	Zone []int32
-	// ZoneMeters[u] is the distance from unit u to its zone school.
+	// ZoneMeters[u] is the distance from unit u to its zone school: the
+	// length walked on a road network (without the metric's crossing
+	// penalties), else the straight line.
 	ZoneMeters []float64
 	// Placements lists where every pupil is placed.
 	Placements []Placement
-	// LowerBound is a proven lower bound on the total pupil distance of any
-	// placement that respects the seats and places as many pupils as this
-	// plan does; 0 when unknown (plans not made by Solve).
+	// LowerBound is a proven lower bound on the Objective of any placement
+	// that respects the seats and places as many pupils as this plan does;
+	// 0 when unknown (plans not made by Solve).
 	LowerBound float64
+	// Objective is what the optimiser minimises: Σ pupils × the metric's
+	// cost of their placement (the distance, plus a road network's
+	// crossing penalties when set; unplaced pupils excluded). It equals the
+	// total distance when the metric has no penalties.
+	Objective float64
 	// OverflowByTier counts the pupils who did not get their zone school,
 	// by priority tier (see Tier).
 	OverflowByTier map[string]int
@@ -82,6 +89,11 @@ type StagePlan struct {
 	// at grade on unit u's route to its zone school (-1 unknown); only
 	// road-network metrics know it.
 	ZoneCrossings []int32
+	// ZoneBarriers[u], when non-nil, is the number of barriers (rivers,
+	// railways, motorways) crossed on a bridge, tunnel or level crossing on
+	// unit u's route to its zone school (-1 unknown); only road-network
+	// metrics know it.
+	ZoneBarriers []int32
 	// WholeUnitOptimal is true when an exact search proved the whole-unit
 	// zoning optimal (small stages without contiguity constraints).
 	WholeUnitOptimal bool

@@ -118,9 +118,8 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 			}
 		}
 		sr.LowerBoundMeters = sp.LowerBound
-		if sp.LowerBound > 0 {
-			sr.OptimalityGap = sr.TotalDistanceMeters/sp.LowerBound - 1
-		}
+		sr.ObjectiveMeters = sp.Objective
+		sr.OptimalityGap = OptimalityGap(sr.ObjectiveMeters, sr.TotalDistanceMeters, sp.LowerBound)
 		sr.SeatsShort = sr.Unplaced
 		if len(short) > 0 {
 			sr.SeatsShortByZone = short
@@ -139,6 +138,9 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 			}
 			if sp.ZoneCrossings != nil && sp.ZoneCrossings[u] > 0 {
 				sr.MajorCrossingPupils += n
+			}
+			if sp.ZoneBarriers != nil && sp.ZoneBarriers[u] > 0 {
+				sr.BarrierCrossingPupils += n
 			}
 		}
 		// Reassignment against today's zoning.
@@ -374,4 +376,18 @@ func indicators(ds *data.Dataset, pol *Policy, st data.Stage, enrolled *[data.Nu
 			}
 		}
 	}
+}
+
+// OptimalityGap is objective / bound − 1, the relative distance of a plan
+// from the proven lower bound of its objective; total (the plain distance)
+// stands in for an objective of 0 (plans made before objectives were
+// recorded). It is 0 when the bound is unknown (≤ 0).
+func OptimalityGap(objective, total, bound float64) float64 {
+	if bound <= 0 {
+		return 0
+	}
+	if objective <= 0 {
+		objective = total
+	}
+	return objective/bound - 1
 }

@@ -36,7 +36,11 @@ type StageReport struct {
 	P95DistanceMeters   float64 `json:"p95_distance_m"`
 	MaxDistanceMeters   float64 `json:"max_distance_m"`
 	LowerBoundMeters    float64 `json:"lower_bound_distance_m"`
-	OptimalityGap       float64 `json:"optimality_gap"`
+	// ObjectiveMeters is what the optimiser minimised (StagePlan.Objective):
+	// the total distance plus a road network's crossing penalties; the
+	// optimality gap is ObjectiveMeters / LowerBoundMeters − 1.
+	ObjectiveMeters float64 `json:"objective_m"`
+	OptimalityGap   float64 `json:"optimality_gap"`
 
 	SchoolsOverCapacity int `json:"schools_over_capacity"`
 	PupilsOverCapacity  int `json:"pupils_over_capacity"`
@@ -62,6 +66,10 @@ type StageReport struct {
 	RoadDetourPupils    int     `json:"road_detour_pupils"`
 	RoadDetourFactor    float64 `json:"road_detour_factor"`
 	MajorCrossingPupils int     `json:"major_crossing_pupils"`
+	// BarrierCrossingPupils' route to their zone school crosses a river, a
+	// railway or a motorway (on a bridge, in a tunnel or at a level
+	// crossing); only road-network metrics know.
+	BarrierCrossingPupils int `json:"barrier_crossing_pupils"`
 
 	// SeatsShort is the number of pupils without a seat, by the zone they
 	// live in (school id → pupils), i.e. where seats are missing.

@@ -238,7 +238,7 @@ func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage
 	p.applyPins()
 	p.lineIndex = geo.NewPointIndex(p.slocs, ds.Planar)
 	p.addFeasibleArcs()
-	if len(p.units) > coarseMinUnits && p.metric.Name() == geo.StraightLine(ds.Planar).Name() {
+	if len(p.units) > coarseMinUnits {
 		// Seat prices from a coarse relaxation steer each unit's row
 		// towards the schools the optimum will use, so that pricing
 		// converges in a round or two instead of many cold re-solves.
@@ -630,11 +630,40 @@ func (p *stageProblem) addFeasibleArcs() {
 		left[pick] -= p.pupils[lu]
 		d, _ := p.cand.Row(lu)
 		if !slices.Contains(d, pick) {
-			add = append(add, newArc{int32(lu), pick, p.metric.Meters(p.ulocs[lu], p.slocs[pick])})
+			add = append(add, newArc{unit: int32(lu), school: pick})
 		}
 	}
-	if len(add) > 0 {
-		p.addArcs(add)
+	p.addMeasured(add, nil)
+}
+
+// addMeasured measures the arcs add with the metric in one batch (limit[i]
+// bounds arc i's useful cost; nil for no bound) and adds those reached to
+// the candidate rows.
+func (p *stageProblem) addMeasured(add []newArc, limit []float64) {
+	if len(add) == 0 {
+		return
+	}
+	pairs := make([]geo.Pair, len(add))
+	for i, a := range add {
+		pairs[i] = geo.Pair{Origin: a.unit, Dest: a.school, Limit: math.Inf(1)}
+		if limit != nil {
+			pairs[i].Limit = limit[i]
+		}
+	}
+	res, err := geo.MeasurePairs(p.ctx, p.metric, p.ulocs, p.slocs, pairs)
+	if err != nil {
+		return // cancelled: the caller checks p.ctx
+	}
+	keep := add[:0]
+	for i, a := range add {
+		if math.IsInf(res[i].Cost, 1) {
+			continue
+		}
+		a.meters, a.crossings = res[i].Cost, res[i].Crossings
+		keep = append(keep, a)
+	}
+	if len(keep) > 0 {
+		p.addArcs(keep)
 	}
 }
 
@@ -751,7 +780,7 @@ func (p *stageProblem) addPriceDirected(w []float64, n int) {
 			d, _ := p.cand.Row(lu)
 			for _, b := range top {
 				if !slices.Contains(d, b.s) {
-					res[lu] = append(res[lu], newArc{int32(lu), b.s, p.metric.Meters(p.ulocs[lu], p.slocs[b.s])})
+					res[lu] = append(res[lu], newArc{unit: int32(lu), school: b.s})
 				}
 			}
 		}
@@ -760,9 +789,7 @@ func (p *stageProblem) addPriceDirected(w []float64, n int) {
 	for _, r := range res {
 		add = append(add, r...)
 	}
-	if len(add) > 0 {
-		p.addArcs(add)
-	}
+	p.addMeasured(add, nil)
 }
 
 // certifyTolerance: pricing stops when the relaxation's value is within
@@ -773,40 +800,51 @@ const certifyTolerance = 1e-4
 // maxPricedArcs caps the arcs one pricing round adds per unit.
 const maxPricedArcs = 8
 
-// newArc is an arc found by pricing: local unit, local school, distance.
+// newArc is an arc found by pricing: local unit, local school, distance
+// (the metric's cost) and major-road crossings (-1 unknown).
 type newArc struct {
 	unit, school int32
 	meters       float64
+	crossings    int32
 }
 
 // certify computes the Lagrangian lower bound Σ_u p_u·min_s(c_us + w_s) −
 // Σ_s cap_s·w_s over every school (w: the relaxation's seat prices), and
 // the arcs outside the candidate rows whose reduced cost is negative.
+//
+// A school outside a unit's row costs at least max(Beyond, straight line);
+// schools whose bound plus price cannot beat the unit's best listed arc are
+// ruled out without measuring. The rest are measured in one batch
+// (geo.MeasurePairs: one bounded search per school on a road network),
+// each with the limit above which it cannot price in.
 func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc) {
 	nU := len(p.units)
-	type result struct {
-		best float64
-		add  []newArc
+	straight := p.metric.Name() == geo.StraightLine(p.in.Dataset.Planar).Name()
+	best := make([]float64, nU)
+	// Schools to measure per unit (straight-line metrics measure inline).
+	type probe struct {
+		school int32
+		limit  float64
 	}
-	res := make([]result, nU)
-	work := func(lo, hi int) {
+	probes := make([][]probe, nU)
+	found := make([][]newArc, nU)
+	parallel(nU, func(lo, hi int) {
 		for lu := lo; lu < hi; lu++ {
-			best := unplacedMeters
+			b := unplacedMeters
 			d, m := p.cand.Row(lu)
 			for i, s := range d {
 				c := m[i]
 				if stability {
 					c = p.cost(int32(lu), s, c)
 				}
-				best = math.Min(best, c+r.price[s])
+				b = math.Min(b, c+r.price[s])
 			}
+			best[lu] = b
 			beyond := p.cand.Beyond[lu]
-			if beyond >= best || p.fixed[lu] >= 0 || len(d) == len(p.schools) {
-				res[lu].best = best
+			if beyond >= b || p.fixed[lu] >= 0 || len(d) == len(p.schools) {
 				continue
 			}
-			v := best
-			var add []newArc
+			v := b
 			p.lineIndex.Scan(p.ulocs[lu], func(n geo.Neighbor) bool {
 				if n.Meters >= v {
 					return false
@@ -815,44 +853,83 @@ func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc
 				if slices.Contains(d, s) || math.Max(beyond, n.Meters)+r.price[s] >= v {
 					return true
 				}
-				dm := p.metric.Meters(p.ulocs[lu], p.slocs[s])
-				if math.IsInf(dm, 1) {
+				extra := r.price[s]
+				if stability {
+					extra += p.cost(int32(lu), s, 0)
+				}
+				if !straight {
+					probes[lu] = append(probes[lu], probe{s, v - extra})
 					return true
 				}
-				c := dm
-				if stability {
-					c = p.cost(int32(lu), s, dm)
-				}
-				if c+r.price[s] < v-1e-6 {
-					add = append(add, newArc{int32(lu), s, c + r.price[s]})
-					best = math.Min(best, c+r.price[s])
+				if c := n.Meters + extra; c < v-1e-6 {
+					found[lu] = append(found[lu], newArc{unit: int32(lu), school: s, meters: n.Meters, crossings: -1})
 				}
 				return true
 			})
-			// Add the most negative arcs only: one round of column
-			// generation need not bring in every school of a unit whose
-			// pupils are unplaced.
-			sort.Slice(add, func(a, b int) bool { return add[a].meters < add[b].meters })
-			if len(add) > maxPricedArcs {
-				add = add[:maxPricedArcs]
+		}
+	})
+	if !straight {
+		var pairs []geo.Pair
+		for lu, ps := range probes {
+			for _, pr := range ps {
+				pairs = append(pairs, geo.Pair{Origin: int32(lu), Dest: pr.school, Limit: pr.limit})
 			}
-			for i := range add {
-				add[i].meters = p.metric.Meters(p.ulocs[lu], p.slocs[add[i].school])
+		}
+		res, err := geo.MeasurePairs(p.ctx, p.metric, p.ulocs, p.slocs, pairs)
+		if err != nil {
+			return math.Inf(-1), nil // cancelled: the caller checks p.ctx
+		}
+		x := 0
+		for lu, ps := range probes {
+			for _, pr := range ps {
+				c := res[x].Cost
+				if !math.IsInf(c, 1) && c < pr.limit-1e-6 {
+					found[lu] = append(found[lu], newArc{unit: int32(lu), school: pr.school, meters: c, crossings: res[x].Crossings})
+				}
+				x++
 			}
-			res[lu] = result{best, add}
+		}
+		if debugSolve {
+			fmt.Printf("%s certify: %d pairs measured, %d price in\n", p.st, len(pairs), countArcs(found))
 		}
 	}
-	parallel(nU, work)
 	var lb float64
 	var add []newArc
 	for lu := range nU {
-		lb += float64(p.pupils[lu]) * res[lu].best
-		add = append(add, res[lu].add...)
+		fa := found[lu]
+		// Reduced cost of each found arc: its cost plus the seat price.
+		rc := func(a newArc) float64 {
+			c := a.meters
+			if stability {
+				c = p.cost(a.unit, a.school, c)
+			}
+			return c + r.price[a.school]
+		}
+		for _, a := range fa {
+			best[lu] = math.Min(best[lu], rc(a))
+		}
+		lb += float64(p.pupils[lu]) * best[lu]
+		// Add the most negative arcs only: one round of column generation
+		// need not bring in every school of a unit whose pupils are
+		// unplaced.
+		sort.Slice(fa, func(a, b int) bool { return rc(fa[a]) < rc(fa[b]) })
+		if len(fa) > maxPricedArcs {
+			fa = fa[:maxPricedArcs]
+		}
+		add = append(add, fa...)
 	}
 	for ls := range p.schools {
 		lb -= float64(p.cap[ls]) * r.price[ls]
 	}
 	return lb, add
+}
+
+func countArcs(a [][]newArc) int {
+	n := 0
+	for _, x := range a {
+		n += len(x)
+	}
+	return n
 }
 
 // addArcs inserts priced-in arcs into the candidate rows, keeping each row
@@ -875,7 +952,7 @@ func (p *stageProblem) addArcs(add []newArc) {
 				rw.dest = slices.Insert(rw.dest, i, a.school)
 				rw.meters = slices.Insert(rw.meters, i, a.meters)
 				if rw.crossings != nil {
-					rw.crossings = slices.Insert(rw.crossings, i, -1)
+					rw.crossings = slices.Insert(rw.crossings, i, a.crossings)
 				}
 			}
 		}

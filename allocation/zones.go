@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/paulmach/orb"
+
 	"catchment/data"
 	"catchment/geo"
 )
@@ -68,9 +70,17 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 					ds.Units[u].ID, s, data.Stage(st))
 			}
 			zone[u] = s
-			meters[u] = metric.Meters(ds.Units[u].Loc, ds.Schools[s].Loc)
-			if math.IsInf(meters[u], 1) {
-				meters[u] = math.MaxFloat32
+		}
+		routes, err := measureZones(ctx, ds, metric, zone, nil)
+		if err != nil {
+			return nil, fmt.Errorf("from zones: %s: %w", data.Stage(st), err)
+		}
+		for u, s := range zone {
+			if s >= 0 {
+				meters[u] = routes.meters[u]
+				if math.IsInf(meters[u], 1) {
+					meters[u], routes.cost[u] = math.MaxFloat32, math.MaxFloat32
+				}
 			}
 		}
 		if zones[st] != nil {
@@ -78,13 +88,81 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 			// neighbours' zone, as in Solve, so the zones cover the area.
 			fillEmpty(ds, data.Stage(st), zone, meters, adjacency)
 		}
-		sp, byTier, err := assemble(ctx, ds, &pol, data.Stage(st), metric, zone, meters)
+		sp, byTier, err := assemble(ctx, ds, &pol, data.Stage(st), metric, zone, meters, routes.cost)
 		if err != nil {
 			return nil, fmt.Errorf("from zones: %s: %w", data.Stage(st), err)
 		}
 		sp.OverflowByTier = byTier
+		sp.ZoneCrossings, sp.ZoneBarriers = routes.crossings, routes.barriers
 		plan.Stages[st] = *sp
 	}
 	plan.Report = Evaluate(plan, CurrentZones(ds))
 	return plan, nil
+}
+
+// zoneRoutes are the measured routes from units to their zone schools,
+// indexed by dataset unit.
+type zoneRoutes struct {
+	// meters and cost are +Inf for units not measured (no zone, filtered
+	// out, or unreachable); cost includes the metric's penalties.
+	meters, cost []float64
+	// crossings and barriers count major-road and barrier crossings (-1
+	// unknown); nil when the metric knows neither.
+	crossings, barriers []int32
+}
+
+// measureZones measures in one batch (geo.MeasurePairs) the route of every
+// unit u with zone[u] ≥ 0 for which want(u) holds (every zoned unit when
+// want is nil).
+func measureZones(ctx context.Context, ds *data.Dataset, metric geo.Metric, zone []int32, want func(u int) bool) (*zoneRoutes, error) {
+	n := len(zone)
+	r := &zoneRoutes{meters: make([]float64, n), cost: make([]float64, n)}
+	units := make([]orb.Point, n)
+	for u := range zone {
+		units[u] = ds.Units[u].Loc
+		r.meters[u], r.cost[u] = math.Inf(1), math.Inf(1)
+	}
+	schools := make([]orb.Point, len(ds.Schools))
+	for i := range ds.Schools {
+		schools[i] = ds.Schools[i].Loc
+	}
+	var pairs []geo.Pair
+	for u, s := range zone {
+		if s >= 0 && (want == nil || want(u)) {
+			pairs = append(pairs, geo.Pair{Origin: int32(u), Dest: s, Limit: math.Inf(1)})
+		}
+	}
+	res, err := geo.MeasurePairs(ctx, metric, units, schools, pairs)
+	if err != nil {
+		return nil, err
+	}
+	var knowC, knowB bool
+	for _, x := range res {
+		knowC = knowC || x.Crossings >= 0
+		knowB = knowB || x.Barriers >= 0
+	}
+	unknown := func() []int32 {
+		a := make([]int32, n)
+		for i := range a {
+			a[i] = -1
+		}
+		return a
+	}
+	if knowC {
+		r.crossings = unknown()
+	}
+	if knowB {
+		r.barriers = unknown()
+	}
+	for i, pr := range pairs {
+		u := pr.Origin
+		r.meters[u], r.cost[u] = res[i].Meters, res[i].Cost
+		if knowC {
+			r.crossings[u] = res[i].Crossings
+		}
+		if knowB {
+			r.barriers[u] = res[i].Barriers
+		}
+	}
+	return r, nil
 }

@@ -216,9 +216,7 @@ func (p *Prepared) FromRecord(ctx context.Context, rec *store.PlanRecord) (*allo
 				plan.Stages[st].LowerBound = sr.LowerBoundMeters
 				if cur := plan.Report.Stages[name]; cur != nil {
 					cur.LowerBoundMeters = sr.LowerBoundMeters
-					if sr.LowerBoundMeters > 0 {
-						cur.OptimalityGap = cur.TotalDistanceMeters/sr.LowerBoundMeters - 1
-					}
+					cur.OptimalityGap = allocation.OptimalityGap(cur.ObjectiveMeters, cur.TotalDistanceMeters, sr.LowerBoundMeters)
 				}
 			}
 		}
