@@ -122,16 +122,36 @@ func (h *refHeap) Push(x any)        { *h = append(*h, x.(refItem)) }
 func (h *refHeap) Pop() any          { o := *h; x := o[len(o)-1]; *h = o[:len(o)-1]; return x }
 
 // refMeters recomputes a→b from the snaps over the whole graph using only
-// the public Graph accessors and plain lengths (penalty 0).
-func refMeters(g *Graph, sa, sb Snap) float64 {
+// the public Graph accessors, plain lengths and barrierPen per barrier
+// edge (no major-crossing penalty; a barrier edge's cost is rounded up to
+// float32 as the network stores it): a point snapped onto a barrier edge
+// pays the penalty towards the end beyond EdgeInfo.BarrierAt.
+func refMeters(g *Graph, sa, sb Snap, barrierPen float64) float64 {
 	dist := make([]float64, g.NumNodes())
 	for i := range dist {
 		dist[i] = math.Inf(1)
 	}
+	cost := func(e EdgeInfo) float64 {
+		if e.Barrier {
+			return float64(roundUp32(e.Meters + barrierPen)) // edge costs are float32, rounded up
+		}
+		return e.Meters
+	}
+	// toEnds is the cost from fraction t of e to its U and V ends.
+	toEnds := func(e EdgeInfo, t float64) (float64, float64) {
+		u, v := t*e.Meters, (1-t)*e.Meters
+		if e.Barrier {
+			if t == 0 || t < e.BarrierAt {
+				v += barrierPen
+			} else {
+				u += barrierPen
+			}
+		}
+		return u, v
+	}
 	ea, eb := g.Edge(int(sa.Edge)), g.Edge(int(sb.Edge))
 	h := &refHeap{}
-	dist[ea.U] = sa.T * ea.Meters
-	dist[ea.V] = math.Min(dist[ea.V], (1-sa.T)*ea.Meters)
+	dist[ea.U], dist[ea.V] = toEnds(ea, sa.T)
 	heap.Push(h, refItem{int(ea.U), dist[ea.U]})
 	heap.Push(h, refItem{int(ea.V), dist[ea.V]})
 	for h.Len() > 0 {
@@ -140,16 +160,18 @@ func refMeters(g *Graph, sa, sb Snap) float64 {
 			continue
 		}
 		g.Neighbors(it.node, func(v, e int) bool {
-			if d := it.d + g.Edge(e).Meters; d < dist[v] {
+			if d := it.d + cost(g.Edge(e)); d < dist[v] {
 				dist[v] = d
 				heap.Push(h, refItem{v, d})
 			}
 			return true
 		})
 	}
-	best := math.Min(dist[eb.U]+sb.T*eb.Meters, dist[eb.V]+(1-sb.T)*eb.Meters)
+	bu, bv := toEnds(eb, sb.T)
+	best := math.Min(dist[eb.U]+bu, dist[eb.V]+bv)
 	if sa.Edge == sb.Edge {
-		best = math.Min(best, math.Abs(sa.T-sb.T)*ea.Meters)
+		au, _ := toEnds(ea, sa.T)
+		best = math.Min(best, math.Abs(au-bu))
 	}
 	return sa.Off + best + sb.Off
 }
@@ -168,6 +190,9 @@ func TestAndorraImport(t *testing.T) {
 	}
 	if st.CrossingNodes == 0 {
 		t.Error("no major-road crossing detected in a country with primary roads")
+	}
+	if st.BarrierEdges == 0 || st.BarrierWays == 0 {
+		t.Errorf("%d barrier ways, %d barrier edges: the Valira and its tributaries have bridges", st.BarrierWays, st.BarrierEdges)
 	}
 	// Every edge is at least as long as its straight line and invariants hold.
 	for e := 0; e < g.NumEdges(); e++ {
@@ -203,14 +228,26 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestAndorraMetersMatchReference(t *testing.T) {
+	for _, tc := range []struct {
+		pen   float64
+		pairs int
+	}{{0, 200}, {400, 100}} {
+		t.Run(fmt.Sprintf("barrierPenalty=%g", tc.pen), func(t *testing.T) { andorraMetersMatchReference(t, tc.pen, tc.pairs) })
+	}
+}
+
+// andorraMetersMatchReference checks n random point–school pairs against
+// refMeters with the given barrier penalty.
+func andorraMetersMatchReference(t *testing.T, pen float64, n int) {
 	g, schools := andorra(t)
-	nw, err := NewNetwork(g, Options{})
+	nw, err := NewNetwork(g, Options{BarrierPenaltyMeters: pen})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(7, 11))
+	barriers := 0
 	pairs, unsnapped := 0, 0
-	for pairs < 200 {
+	for pairs < n {
 		s := schools[rng.IntN(len(schools))]
 		// A random point a few hundred metres around a random graph node.
 		c := g.Node(rng.IntN(g.NumNodes())).Point
@@ -226,7 +263,7 @@ func TestAndorraMetersMatchReference(t *testing.T) {
 			continue
 		}
 		pairs++
-		want := refMeters(g, sa, sb)
+		want := refMeters(g, sa, sb, pen)
 		if !(math.Abs(got-want) <= 1e-9*math.Max(1, want)) && !(math.IsInf(got, 1) && math.IsInf(want, 1)) {
 			t.Fatalf("pair %d %v→%v: Meters %v, reference %v", pairs, p, s, got, want)
 		}
@@ -240,8 +277,12 @@ func TestAndorraMetersMatchReference(t *testing.T) {
 		if err != nil {
 			t.Fatalf("pair %d: Route: %v", pairs, err)
 		}
-		if math.Abs(r.Meters-got) > 1e-6*math.Max(1, got) || math.Abs(r.Cost-r.Meters) > 1e-6*math.Max(1, got) {
-			t.Fatalf("pair %d: Route.Meters %v Cost %v, Meters %v", pairs, r.Meters, r.Cost, got)
+		barriers += r.BarrierCrossings
+		if math.Abs(r.Cost-got) > 1e-6*math.Max(1, got) || math.Abs(r.Cost-r.Meters-pen*float64(r.BarrierCrossings)) > 1e-6*math.Max(1, got) {
+			t.Fatalf("pair %d: Route.Meters %v Cost %v with %d barrier crossings, Meters %v", pairs, r.Meters, r.Cost, r.BarrierCrossings, got)
+		}
+		if pen == 0 && math.Abs(r.Meters-got) > 1e-6*math.Max(1, got) {
+			t.Fatalf("pair %d: Route.Meters %v, Meters %v without penalties", pairs, r.Meters, got)
 		}
 		var along float64
 		for i := 1; i < len(r.Path); i++ {
@@ -251,12 +292,12 @@ func TestAndorraMetersMatchReference(t *testing.T) {
 			t.Fatalf("pair %d: path polyline %v longer than Route.Meters %v", pairs, along, r.Meters)
 		}
 	}
-	t.Logf("200 pairs checked, %d pairs skipped as unsnappable", unsnapped)
+	t.Logf("%d pairs checked (%d barrier crossings on their routes), %d pairs skipped as unsnappable", n, barriers, unsnapped)
 }
 
 func TestAndorraNearestMatchesPairs(t *testing.T) {
 	g, schools := andorra(t)
-	nw, err := NewNetwork(g, Options{MaxWalkMeters: 5000})
+	nw, err := NewNetwork(g, Options{MaxWalkMeters: 5000, BarrierPenaltyMeters: 300})
 	if err != nil {
 		t.Fatal(err)
 	}

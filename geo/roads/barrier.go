@@ -13,17 +13,21 @@ import (
 //
 //   - geometrically, where the edge's segment crosses a barrier segment
 //     without sharing an end point with it (a bridge over, a tunnel under);
-//   - topologically, where the edge leaves a node lying on a barrier line
-//     (an at-grade level crossing, a ford, a bridge glued to a riverbank)
-//     into the barrier's left side: the left of the line's direction, the
-//     interior of a water area (outlines are oriented counter-clockwise).
+//   - topologically, at a node lying on a barrier line with walkable edges
+//     strictly on both of its sides (an at-grade level crossing, a ford, a
+//     bridge glued to a riverbank): the edges leaving it into the barrier's
+//     left side — the left of the line's direction, the interior of a water
+//     area (outlines are oriented counter-clockwise) — are flagged.
 //
 // Both rules treat a point lying exactly on a barrier line as being on its
 // right side, so a walkable polyline going from one side of a barrier to the
 // other has at least one flagged edge however its nodes fall on the line,
-// and an edge running along a barrier (collinear, or from one of its nodes
-// to the next) is not flagged. An edge crossing several barriers (a river's
-// centre line and both banks of its area) is flagged once.
+// while an edge running along a barrier (collinear, or from one of its
+// nodes to the next) and a path touching a barrier node from one side only
+// are not flagged. An edge crossing several barriers (a river's centre line
+// and both banks of its area) is flagged once. One approximation remains:
+// at a level crossing that is also a street junction, walking between two
+// streets on the left side passes one flagged edge twice over.
 //
 // All geometry is exact integer arithmetic on the 1e-7° coordinates of
 // the extract (a float fallback only for segments spanning over 200°).
@@ -68,18 +72,55 @@ func cross(ax, ay, bx, by int64) int {
 	return 0
 }
 
-// inSector reports whether direction d lies strictly inside sector s.
-func inSector(s sector, d [2]int64) bool {
+// along reports whether direction d points along ray r.
+func along(r, d [2]int64) bool {
+	return cross(r[0], r[1], d[0], d[1]) == 0 && float64(r[0])*float64(d[0])+float64(r[1])*float64(d[1]) > 0
+}
+
+// sideOf returns 1 when direction d lies strictly inside sector s (the
+// barrier's left), −1 strictly outside it (the right) and 0 along one of
+// its rays, for a zero direction or a degenerate sector.
+func sideOf(s sector, d [2]int64) int {
 	r1, r2 := s.r1, s.r2
 	c12 := cross(r1[0], r1[1], r2[0], r2[1])
 	switch {
+	case d == [2]int64{} || along(r1, d) || along(r2, d):
+		return 0
+	case c12 == 0 && float64(r1[0])*float64(r2[0])+float64(r1[1])*float64(r2[1]) >= 0: // a spike
+		return 0
 	case c12 > 0: // convex sector
-		return cross(r1[0], r1[1], d[0], d[1]) > 0 && cross(d[0], d[1], r2[0], r2[1]) > 0
-	case c12 == 0 && r1[0]*r2[0]+r1[1]*r2[1] >= 0: // a spike: no side
-		return false
+		if cross(r1[0], r1[1], d[0], d[1]) > 0 && cross(d[0], d[1], r2[0], r2[1]) > 0 {
+			return 1
+		}
+		return -1
 	}
-	// Straight or reflex: outside the closed complement (CCW from r2 to r1).
-	return !(cross(r2[0], r2[1], d[0], d[1]) >= 0 && cross(d[0], d[1], r1[0], r1[1]) >= 0)
+	// Straight or reflex: inside unless in the complement (CCW from r2 to r1).
+	if cross(r2[0], r2[1], d[0], d[1]) >= 0 && cross(d[0], d[1], r1[0], r1[1]) >= 0 {
+		return -1
+	}
+	return 1
+}
+
+// maxSectors bounds the barrier sectors considered at one vertex (bits of
+// the side masks).
+const maxSectors = 8
+
+// sides returns, for direction d leaving the vertex at packed coordinate k,
+// a bit per barrier sector there: in when d is strictly on its left, out
+// when strictly on its right.
+func (bi *barrierIndex) sides(k uint64, d [2]int64) (in, out uint8) {
+	for i, s := range bi.sectors[k] {
+		if i == maxSectors {
+			break
+		}
+		switch sideOf(s, d) {
+		case 1:
+			in |= 1 << i
+		case -1:
+			out |= 1 << i
+		}
+	}
+	return in, out
 }
 
 // newBarrierIndex resolves the barrier ways of r (find maps an OSM node id
@@ -168,10 +209,16 @@ func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 	return bi
 }
 
+// endSides is how an edge leaves its end points that lie on barrier
+// vertices: bit i of inP/outP is set when the edge leaves p strictly left
+// / right of the i-th barrier sector there; likewise at q.
+type endSides struct{ inP, outP, inQ, outQ uint8 }
+
 // crossing returns where the segment from raw node p to raw node q crosses
-// a barrier, as a fraction of the way from p (the crossing nearest the
-// middle when there are several), and whether it does.
-func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool) {
+// a barrier segment geometrically, as a fraction of the way from p (the
+// crossing nearest the middle when there are several), and whether it
+// does, and how the segment leaves any barrier vertex it starts or ends on.
+func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 	px, py := int64(bi.lon[p]), int64(bi.lat[p])
 	qx, qy := int64(bi.lon[q]), int64(bi.lat[q])
 	dx, dy := qx-px, qy-py
@@ -215,20 +262,49 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool) {
 			return true
 		})
 	if sharedP {
-		for _, s := range bi.sectors[packCoord(bi.lon[p], bi.lat[p])] {
-			if inSector(s, [2]int64{dx, dy}) {
-				consider(0)
-				break
-			}
-		}
+		es.inP, es.outP = bi.sides(packCoord(bi.lon[p], bi.lat[p]), [2]int64{dx, dy})
 	}
 	if sharedQ {
-		for _, s := range bi.sectors[packCoord(bi.lon[q], bi.lat[q])] {
-			if inSector(s, [2]int64{-dx, -dy}) {
-				consider(1)
-				break
-			}
+		es.inQ, es.outQ = bi.sides(packCoord(bi.lon[q], bi.lat[q]), [2]int64{-dx, -dy})
+	}
+	return t, ok, es
+}
+
+// markBarriers flags (edgeBarrier in eflag) every walkable edge eu[e]–ev[e]
+// (graph nodes before component filtering; rawOf maps them to raw nodes)
+// that crosses a barrier and returns, per edge, where (fraction from eu).
+func markBarriers(r *rawOSM, find func(int64) int, eu, ev []int32, eflag []uint8, rawOf []int32) []float32 {
+	bi := newBarrierIndex(r, find)
+	cut := make([]float32, len(eu))
+	touch := map[int32]endSides{} // edges with an end on a barrier vertex
+	out := map[int32]uint8{}      // node → sectors with an edge strictly on their right
+	for e := range eu {
+		t, ok, es := bi.crossing(rawOf[eu[e]], rawOf[ev[e]])
+		if ok {
+			eflag[e] |= edgeBarrier
+			cut[e] = float32(t)
+		}
+		if es != (endSides{}) {
+			touch[int32(e)] = es
+			out[eu[e]] |= es.outP
+			out[ev[e]] |= es.outQ
 		}
 	}
-	return t, ok
+	// A node on a barrier is crossed only when walkable edges leave it on
+	// both sides; then the left ones are flagged, at that end.
+	for e, es := range touch {
+		atP, atQ := es.inP&out[eu[e]] != 0, es.inQ&out[ev[e]] != 0
+		if !atP && !atQ {
+			continue
+		}
+		t := float32(0)
+		if !atP {
+			t = 1
+		}
+		if eflag[e]&edgeBarrier == 0 || math.Abs(float64(t)-0.5) < math.Abs(float64(cut[e])-0.5) {
+			cut[e] = t
+		}
+		eflag[e] |= edgeBarrier
+	}
+	return cut
 }

@@ -276,14 +276,7 @@ func (r *rawOSM) build(minComponent int) *Graph {
 	}
 	var cut []float32 // where barrier edges cross, by edge
 	if len(r.barKind) > 0 && len(eu) > 0 {
-		bi := newBarrierIndex(r, find)
-		cut = make([]float32, len(eu))
-		for e := range eu {
-			if t, ok := bi.crossing(rawOf[eu[e]], rawOf[ev[e]]); ok {
-				eflag[e] |= edgeBarrier
-				cut[e] = float32(t)
-			}
-		}
+		cut = markBarriers(r, find, eu, ev, eflag, rawOf)
 	}
 	n := len(rawOf)
 	nflag := make([]uint8, n)
