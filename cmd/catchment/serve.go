@@ -103,7 +103,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) (envErr error) {
 	fs.BoolVar(&c.trustProxy, "trust-proxy", envString("CATCHMENT_TRUST_PROXY", "") == "true", "take client addresses from X-Forwarded-For (only behind a trusted proxy) (env CATCHMENT_TRUST_PROXY=true)")
 	fs.BoolVar(&c.solveInProcess, "solve-in-process", envString("CATCHMENT_SOLVE_IN_PROCESS", "") == "true", "solve inside the server process instead of a low-priority worker process (env CATCHMENT_SOLVE_IN_PROCESS=true)")
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
-	fs.StringVar(&c.roads, "roads", envString("CATCHMENT_ROADS", ""), "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): zone every scenario that has no road network of its own (import --roads) by walking distance on its streets (env CATCHMENT_ROADS)")
+	fs.StringVar(&c.roads, "roads", envString("CATCHMENT_ROADS", ""), "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): zone every scenario that has no road network of its own (import --roads) by walking distance on its streets; a plan solved on foot is served only with its road network, never re-measured by straight line (env CATCHMENT_ROADS)")
 	fs.Float64Var(&c.crossingPenalty, "crossing-penalty", num("CATCHMENT_CROSSING_PENALTY", 0), "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network (env CATCHMENT_CROSSING_PENALTY)")
 	fs.BoolVar(&c.demoWalking, "demo-walking", envString("CATCHMENT_DEMO_WALKING", "") == "true", "store the demo city's own streets with it when loading it into an empty database, so that it is zoned by walking distance (a slower first solve) (env CATCHMENT_DEMO_WALKING=true)")
 	return envErr
