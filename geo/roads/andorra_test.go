@@ -137,17 +137,14 @@ func refMeters(g *Graph, sa, sb Snap, barrierPen float64) float64 {
 		}
 		return e.Meters
 	}
-	// toEnds is the cost from fraction t of e to its U and V ends.
+	// toEnds is the cost from fraction t of e to its U and V ends (the
+	// two add up to the edge's cost).
 	toEnds := func(e EdgeInfo, t float64) (float64, float64) {
-		u, v := t*e.Meters, (1-t)*e.Meters
-		if e.Barrier {
-			if t == 0 || t < e.BarrierAt {
-				v += barrierPen
-			} else {
-				u += barrierPen
-			}
+		u := t * e.Meters
+		if e.Barrier && !(t == 0 || t < e.BarrierAt) {
+			u += barrierPen
 		}
-		return u, v
+		return u, max(cost(e)-u, 0)
 	}
 	ea, eb := g.Edge(int(sa.Edge)), g.Edge(int(sb.Edge))
 	h := &refHeap{}

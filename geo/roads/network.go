@@ -151,18 +151,21 @@ type Snap struct {
 
 // costs from the snapped point to the edge's U and V ends, including
 // penalties: the crossing penalty halves at the ends and, on a barrier
-// edge, the barrier penalty towards the end beyond the barrier.
+// edge, the barrier penalty towards the end beyond the barrier. toV is the
+// edge's (float32, rounded-up) cost minus toU, so that entering an edge at
+// one end and leaving it at the other costs exactly its edge cost, however
+// a search splits the path (the chain searches and pair then agree to the
+// last bits even with penalties).
 func (nw *Network) snapCosts(s Snap) (toU, toV float64) {
 	g := nw.g
 	l := float64(g.edgeLen[s.Edge])
 	toU = s.T*l + nw.endPenalty(s.Edge, g.edgeU[s.Edge])
-	toV = (1-s.T)*l + nw.endPenalty(s.Edge, g.edgeV[s.Edge])
 	if nw.barPen != 0 {
-		bu, bv := nw.snapBarriers(s)
-		toU += float64(bu) * nw.barPen
-		toV += float64(bv) * nw.barPen
+		if bu, _ := nw.snapBarriers(s); bu != 0 {
+			toU += nw.barPen
+		}
 	}
-	return toU, toV
+	return toU, max(float64(nw.edgeC[s.Edge])-toU, 0)
 }
 
 // snapBarriers returns the barrier crossings (0 or 1) on the way from the
