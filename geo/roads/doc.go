@@ -36,6 +36,35 @@
 // costs half of it (the side of the road is unknown). With the default
 // penalty 0 distances are plain walking metres and crossings are only counted.
 //
+// Barrier crossings. Issue 7's "a school across a river, a railway or an
+// expressway is not near" is made explicit: the importer also reads barrier
+// lines — waterway=river|canal centre lines, water-area outlines
+// (waterway=riverbank, natural=water, water=*; closed ways, multipolygon
+// relations are not read), railway=rail|light_rail|narrow_gauge|subway|
+// monorail and highway=motorway|motorway_link, each unless tunnel=* (a
+// railway in a tunnel, a culverted river separates nothing above it) —
+// and flags every walkable edge that crosses one (ImportStats.BarrierEdges,
+// EdgeInfo.Barrier): an edge whose segment crosses a barrier segment (a
+// bridge over it, a tunnel under it; found through an R-tree over the
+// barrier segments, O((E + B) log B)), and at a node lying on a barrier
+// line with walkable edges on both of its sides (a level crossing, a ford,
+// a bridge glued to a riverbank) the edges on one side (the line's left,
+// a water area's interior). So every walk from one side of a barrier to the
+// other passes at least one barrier edge, while a footbridge over a trunk
+// road (not a barrier), a path along a river bank or a street meeting a
+// motorway link at an interchange passes none. An edge crossing several
+// barrier lines at once (a river's centre line and both banks) counts once.
+// EdgeInfo.BarrierAt records where along the edge the barrier lies, so a
+// point snapped onto a long bridge edge is on one bank or the other.
+// Options.BarrierPenaltyMeters adds its penalty once to the cost of every
+// barrier edge (and to a snapped point's cost towards the far side of its
+// edge's barrier); Route.BarrierCrossings counts the barrier edges walked,
+// so Route.Cost − Route.Meters is the barrier penalty times
+// BarrierCrossings plus the major-crossing penalties. With the default 0
+// distances are plain walking metres and crossings are only counted. Since
+// penalties only add to edge costs, the A* lower bound stays valid and
+// chains of the contracted graph sum them like lengths.
+//
 // Distances. Edge lengths are geo.Geodesic (WGS-84 ellipsoid, the same
 // straight-line metre as the rest of the engine), stored as float32 rounded
 // up so that a walking distance is never shorter than the straight line. A point is snapped to
@@ -55,5 +84,7 @@
 // The graph is a flat CSR adjacency over int32 node ids (only the OSM nodes
 // of walkable ways are kept; components smaller than
 // Options.MinComponentNodes are dropped and counted in ImportStats), and
-// Graph.MarshalBinary / UnmarshalBinary cache it as one blob.
+// Graph.MarshalBinary / UnmarshalBinary cache it as one blob (format
+// version 2, with the barrier flags; a blob of an older version is refused
+// with an error asking to re-import the extract).
 package roads
