@@ -1,12 +1,15 @@
 package roads
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"os"
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"catchment/data/demo"
 )
 
 // gridGraph builds a w×h street grid with the given spacing in metres
@@ -158,5 +161,83 @@ func BenchmarkNearestAndorra(b *testing.B) {
 		if _, err := nw.Nearest(context.Background(), units, schools, 16); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkImportDemo measures the import of a demo city's streets.osm
+// (the 1,000,000-pupil city of BENCHMARKS.md: `catchment demo --out DIR
+// --pupils 1000000 --seed 7`, 95 MB, about 1M street nodes) named by
+// $CATCHMENT_DEMO_OSM, and reports how many barrier edges it flags.
+func BenchmarkImportDemo(b *testing.B) {
+	path := os.Getenv("CATCHMENT_DEMO_OSM")
+	if path == "" {
+		b.Skip("set CATCHMENT_DEMO_OSM to a demo city's streets.osm")
+	}
+	var g *Graph
+	for b.Loop() {
+		var err error
+		if g, err = ReadFile(context.Background(), path, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(g.NumNodes()), "graph-nodes")
+	b.ReportMetric(float64(g.Stats().BarrierEdges), "barrier-edges")
+}
+
+// BenchmarkImportDemoCity imports a 100,000-pupil demo city's streets from
+// memory (no file needed), river, railway and motorway included.
+func BenchmarkImportDemoCity(b *testing.B) {
+	city, err := demo.Generate(demo.Config{Pupils: 100000, Seed: 7})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := city.Streets.WriteOSM(&buf); err != nil {
+		b.Fatal(err)
+	}
+	var g *Graph
+	for b.Loop() {
+		if g, err = Read(context.Background(), bytes.NewReader(buf.Bytes()), FormatXML, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(g.NumNodes()), "graph-nodes")
+	b.ReportMetric(float64(g.Stats().BarrierEdges), "barrier-edges")
+}
+
+// BenchmarkBuildDemo isolates the cost of barrier detection in the import
+// of $CATCHMENT_DEMO_OSM (see BenchmarkImportDemo): the graph build from
+// the parsed extract, with its barrier ways and with them removed.
+func BenchmarkBuildDemo(b *testing.B) {
+	path := os.Getenv("CATCHMENT_DEMO_OSM")
+	if path == "" {
+		b.Skip("set CATCHMENT_DEMO_OSM to a demo city's streets.osm")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	raw, err := readRaw(context.Background(), f, FormatOf(path))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := raw.stats                     // build adds to the stats: restore them before each
+	raw.build(DefaultMinComponentNodes) // sorts the nodes once
+	raw.stats = st
+	noBar := *raw
+	noBar.barStart, noBar.barRefs, noBar.barKind = []int{0}, nil, nil
+	for _, bc := range []struct {
+		name string
+		raw  *rawOSM
+	}{{"barriers", raw}, {"no-barriers", &noBar}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var g *Graph
+			for b.Loop() {
+				bc.raw.stats = st
+				g = bc.raw.build(DefaultMinComponentNodes)
+			}
+			b.ReportMetric(float64(g.Stats().BarrierEdges), "barrier-edges")
+		})
 	}
 }

@@ -113,6 +113,65 @@ func TestDemoCityRiver(t *testing.T) {
 	if st.BarrierEdges == 0 {
 		t.Fatal("no barrier edge in a city with a river, a railway and a motorway")
 	}
+	// The demo's streets cross the river, the railway and the motorway ring
+	// only on ways marked Bridge or Tunnel: each of those has a barrier
+	// edge, and no other walkable way has one except where a motorway link
+	// (a barrier too) passes over or under it without a junction.
+	var links [][2]orb.Point
+	for i, w := range city.Streets.Ways {
+		if w.Kind == demo.MotorwayLink {
+			nodes := city.Streets.WayNodes(i)
+			for k := 0; k+1 < len(nodes); k++ {
+				links = append(links, [2]orb.Point{city.Streets.Nodes[nodes[k]], city.Streets.Nodes[nodes[k+1]]})
+			}
+		}
+	}
+	crossesLink := func(p, q orb.Point) bool {
+		side := func(a, b, c orb.Point) bool { return (b[0]-a[0])*(c[1]-a[1])-(b[1]-a[1])*(c[0]-a[0]) > 0 }
+		for _, l := range links {
+			if side(l[0], l[1], p) != side(l[0], l[1], q) && side(p, q, l[0]) != side(p, q, l[1]) {
+				return true
+			}
+		}
+		return false
+	}
+	edgeOf := map[[2]int64]int{}
+	for e := range g.NumEdges() {
+		ed := g.Edge(e)
+		a, b := g.Node(int(ed.U)).OSMID, g.Node(int(ed.V)).OSMID
+		edgeOf[[2]int64{min(a, b), max(a, b)}] = e
+	}
+	levels := 0
+	for i, w := range city.Streets.Ways {
+		if !w.Kind.Walkable() {
+			continue
+		}
+		nodes := city.Streets.WayNodes(i)
+		n := 0
+		for k := 0; k+1 < len(nodes); k++ {
+			a, b := int64(nodes[k])+1, int64(nodes[k+1])+1 // node i has OSM id i+1
+			e, ok := edgeOf[[2]int64{min(a, b), max(a, b)}]
+			if !ok || !g.Edge(e).Barrier {
+				continue
+			}
+			if !w.Bridge && !w.Tunnel && crossesLink(city.Streets.Nodes[nodes[k]], city.Streets.Nodes[nodes[k+1]]) {
+				continue
+			}
+			n++
+		}
+		switch {
+		case (w.Bridge || w.Tunnel) && n == 0:
+			t.Errorf("%s way %d (%s, bridge %v, tunnel %v) has no barrier edge", w.Kind, i, w.Name, w.Bridge, w.Tunnel)
+		case !w.Bridge && !w.Tunnel && n > 0:
+			t.Errorf("%s way %d (%s) at grade has %d barrier edges", w.Kind, i, w.Name, n)
+		}
+		if w.Bridge || w.Tunnel {
+			levels++
+		}
+	}
+	if levels == 0 {
+		t.Fatal("no bridge or tunnel in the demo city")
+	}
 	rs := newRiverSides(city.Streets, 100)
 	if rs == nil {
 		t.Fatal("the demo city has no river")

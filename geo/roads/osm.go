@@ -79,6 +79,19 @@ func Read(ctx context.Context, r io.Reader, format Format, opts Options) (*Graph
 		return nil, err
 	}
 	start := time.Now()
+	raw, err := readRaw(ctx, r, format)
+	if err != nil {
+		return nil, err
+	}
+	g := raw.build(opts.MinComponentNodes)
+	slog.Info("roads: imported OSM extract", "format", format.String(), "graph", g.String(),
+		"walkable_ways", g.stats.WalkableWays, "barrier_edges", g.stats.BarrierEdges, "dropped_components", g.stats.DroppedComponents,
+		"missing_node_refs", g.stats.MissingNodeRefs, "elapsed", time.Since(start).Round(time.Millisecond))
+	return g, nil
+}
+
+// readRaw scans the extract into the importer's raw form.
+func readRaw(ctx context.Context, r io.Reader, format Format) (*rawOSM, error) {
 	var sc osm.Scanner
 	switch format {
 	case FormatXML:
@@ -131,9 +144,5 @@ func Read(ctx context.Context, r io.Reader, format Format, opts Options) (*Graph
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	g := raw.build(opts.MinComponentNodes)
-	slog.Info("roads: imported OSM extract", "format", format.String(), "graph", g.String(),
-		"walkable_ways", g.stats.WalkableWays, "barrier_edges", g.stats.BarrierEdges, "dropped_components", g.stats.DroppedComponents,
-		"missing_node_refs", g.stats.MissingNodeRefs, "elapsed", time.Since(start).Round(time.Millisecond))
-	return g, nil
+	return raw, nil
 }
