@@ -57,6 +57,8 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	m.way("highway=footway", "B", "C", "A", "D")
 	blob, _ := m.network(f, Options{}).Graph().MarshalBinary()
 	f.Add(blob)
+	blob, _ = riverTown(f, 2).network(f, Options{}).Graph().MarshalBinary() // with barrier edges
+	f.Add(blob)
 	f.Add([]byte(binaryMagic + "\x01\x00\x00\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var g Graph
@@ -85,6 +87,20 @@ func FuzzRead(f *testing.F) {
 	m.way("highway=primary", "A", "B")
 	m.way("highway=footway", "B", "C", "A")
 	f.Add(byte(0), []byte(m.xml()))
+	// Barriers: a river bridged once, a railway with a level crossing, a
+	// water area crossed by a footway, a tunnelled railway.
+	b := newMini()
+	for i, n := range []string{"a", "b", "c", "d", "e", "f"} {
+		b.node(n, float64(i)*50, float64(i%2)*80-40)
+	}
+	b.node("x", 0, 0, "railway=level_crossing")
+	b.way("highway=footway", "a", "x", "b", "c")
+	b.way("highway=footway;bridge=yes", "c", "d", "e", "f")
+	b.way("waterway=river", "e", "b")
+	b.way("railway=rail", "d", "x", "f")
+	b.way("natural=water", "a", "c", "e", "a")
+	b.way("railway=rail;tunnel=yes", "b", "f")
+	f.Add(byte(0), []byte(b.xml()))
 	f.Add(byte(0), []byte(`<osm><node id="1" lat="91" lon="0"/><way id="2"><nd ref="1"/><nd ref="9"/><tag k="highway" v="path"/></way></osm>`))
 	f.Add(byte(1), []byte("BZh91AY&SY"))
 	f.Add(byte(2), []byte("\x00\x00\x00\x0d\x0a\x09OSMHeader"))
@@ -99,7 +115,15 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("bad edge %+v", ed)
 			}
 		}
-		nw, err := NewNetwork(g, Options{})
+		if int(g.Stats().BarrierEdges) != len(g.barrierEdges) || len(g.barrierEdges) != len(g.barrierAt) {
+			t.Fatalf("%d barrier edges in the stats, %d flagged", g.Stats().BarrierEdges, len(g.barrierEdges))
+		}
+		for e := range g.NumEdges() {
+			if ed := g.Edge(e); !(ed.BarrierAt >= 0 && ed.BarrierAt <= 1) {
+				t.Fatalf("edge %+v: barrier position outside [0, 1]", ed)
+			}
+		}
+		nw, err := NewNetwork(g, Options{BarrierPenaltyMeters: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
