@@ -14,10 +14,11 @@ import (
 //   - geometrically, where the edge's segment crosses a barrier segment
 //     without sharing an end point with it (a bridge over, a tunnel under);
 //   - topologically, at a node lying on a barrier line with walkable edges
-//     strictly on both of its sides (an at-grade level crossing, a ford, a
-//     bridge glued to a riverbank): the edges leaving it into the barrier's
-//     left side — the left of the line's direction, the interior of a water
-//     area (outlines are oriented counter-clockwise) — are flagged.
+//     strictly on both of its sides, or on its left side and along it (an
+//     at-grade level crossing, a ford, a bridge glued to a riverbank): the
+//     edges leaving it into the barrier's left side — the left of the
+//     line's direction, the interior of a water area (outlines are oriented
+//     counter-clockwise) — are flagged.
 //
 // Both rules treat a point lying exactly on a barrier line as being on its
 // right side, so a walkable polyline going from one side of a barrier to the
@@ -25,9 +26,11 @@ import (
 // while an edge running along a barrier (collinear, or from one of its
 // nodes to the next) and a path touching a barrier node from one side only
 // are not flagged. An edge crossing several barriers (a river's centre line
-// and both banks of its area) is flagged once. One approximation remains:
-// at a level crossing that is also a street junction, walking between two
-// streets on the left side passes one flagged edge twice over.
+// and both banks of its area) is flagged once. Approximations remain where
+// a walk meets a barrier node without crossing: at a level crossing that is
+// also a street junction, or where a path follows a railway's or river's
+// nodes and leaves them to the left, walking between two left-side edges
+// passes flagged edges although it does not cross.
 //
 // All geometry is exact integer arithmetic on the 1e-7° coordinates of
 // the extract (a float fallback only for segments spanning over 200°).
@@ -107,16 +110,18 @@ const maxSectors = 8
 
 // sides returns, for direction d leaving the vertex at packed coordinate k,
 // a bit per barrier sector there: in when d is strictly on its left, out
-// when strictly on its right.
+// when strictly on its right or along one of its rays (a walk that follows
+// the barrier's nodes may have come from its right side: a path along a
+// riverbank outline that turns onto a bridge crosses the river).
 func (bi *barrierIndex) sides(k uint64, d [2]int64) (in, out uint8) {
 	for i, s := range bi.sectors[k] {
 		if i == maxSectors {
 			break
 		}
-		switch sideOf(s, d) {
-		case 1:
+		switch {
+		case sideOf(s, d) == 1:
 			in |= 1 << i
-		case -1:
+		case sideOf(s, d) == -1 || along(s.r1, d) || along(s.r2, d):
 			out |= 1 << i
 		}
 	}

@@ -205,6 +205,12 @@ func TestBarrierEdges(t *testing.T) {
 			water(m, "natural=water", true)
 			street(m, "highway=footway", "B1", "B2")
 		}, 1, 1},
+		{"promenade along the banks turning onto a bridge glued to them", func(m *mini) {
+			water(m, "natural=water", false)
+			m.node("S0", -300, -200)
+			m.node("N0", 300, 200)
+			m.way("highway=footway", "S0", "c1", "B1", "B2", "c3", "N0")
+		}, 1, 1},
 		{"promenade along the bank sharing its nodes", func(m *mini) {
 			water(m, "natural=water", false)
 			m.node("S0", -300, -200)
