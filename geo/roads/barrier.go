@@ -134,7 +134,10 @@ func (bi *barrierIndex) sides(k uint64, d [2]int64) (in, out uint8) {
 // is an area.
 func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 	bi := &barrierIndex{lon: r.lonE7, lat: r.latE7, sectors: map[uint64][]sector{}}
-	ends := map[uint64][][2]int64{} // rays of open line ends, paired below
+	// Rays of open line ends, paired below: [0] is the ray of a way
+	// starting there (to its next vertex), [1] of a way ending there (to
+	// its previous vertex).
+	ends := map[uint64][2][][2]int64{}
 	ray := func(from, to int32) [2]int64 {
 		return [2]int64{int64(bi.lon[to]) - int64(bi.lon[from]), int64(bi.lat[to]) - int64(bi.lat[from])}
 	}
@@ -183,8 +186,12 @@ func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 			bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[i-1])})
 		}
 		if kind != barrierLink { // a link's ends meet the streets it serves
-			ends[key(run[0])] = append(ends[key(run[0])], ray(run[0], run[1]))
-			ends[key(run[m-1])] = append(ends[key(run[m-1])], ray(run[m-1], run[m-2]))
+			e := ends[key(run[0])]
+			e[0] = append(e[0], ray(run[0], run[1]))
+			ends[key(run[0])] = e
+			e = ends[key(run[m-1])]
+			e[1] = append(e[1], ray(run[m-1], run[m-2]))
+			ends[key(run[m-1])] = e
 		}
 	}
 	for w, kind := range r.barKind {
@@ -205,10 +212,15 @@ func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 		addRun(kind, whole)
 	}
 	// Two line ends meeting at a vertex (a river or railway split into
-	// ways) continue the line there.
-	for k, rays := range ends {
-		if len(rays) == 2 {
-			bi.sectors[k] = append(bi.sectors[k], sector{rays[0], rays[1]})
+	// ways) continue the line there; when one way ends where the next
+	// starts, its left is that of both ways, consistently along the line.
+	for k, e := range ends {
+		switch all := append(append([][2]int64(nil), e[0]...), e[1]...); {
+		case len(all) != 2:
+		case len(e[0]) == 1:
+			bi.sectors[k] = append(bi.sectors[k], sector{e[0][0], e[1][0]})
+		default: // head to head or tail to tail: no common direction
+			bi.sectors[k] = append(bi.sectors[k], sector{all[0], all[1]})
 		}
 	}
 	return bi
