@@ -246,6 +246,15 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 		}
 	}
 	var sharedP, sharedQ bool
+	var inner [][2]int64 // barrier vertices strictly inside the segment
+	// strictlyInside reports whether (x, y) lies on the open segment p–q.
+	strictlyInside := func(x, y int64) bool {
+		if cross(dx, dy, x-px, y-py) != 0 {
+			return false
+		}
+		along := float64(x-px)*float64(dx) + float64(y-py)*float64(dy)
+		return along > 0 && along < float64(dx)*float64(dx)+float64(dy)*float64(dy)
+	}
 	bi.tree.Search(
 		[2]float64{float64(min(px, qx)), float64(min(py, qy))},
 		[2]float64{float64(max(px, qx)), float64(max(py, qy))},
@@ -255,7 +264,14 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 			bx, by := int64(bi.lon[b]), int64(bi.lat[b])
 			pa, pb := px == ax && py == ay, px == bx && py == by
 			qa, qb := qx == ax && qy == ay, qx == bx && qy == by
-			if pa || pb || qa || qb { // a shared vertex: decided by its sectors
+			aIn, bIn := strictlyInside(ax, ay), strictlyInside(bx, by)
+			if aIn {
+				inner = append(inner, [2]int64{ax, ay})
+			}
+			if bIn {
+				inner = append(inner, [2]int64{bx, by})
+			}
+			if pa || pb || qa || qb || aIn || bIn { // a vertex on the segment: decided by its sectors
 				sharedP = sharedP || pa || pb
 				sharedQ = sharedQ || qa || qb
 				return true
@@ -278,6 +294,17 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 			}
 			return true
 		})
+	// A barrier vertex inside the segment is passed through: crossed when
+	// one way is left of the barrier there and the other right of or along
+	// it (as at a walkable node, see markBarriers).
+	for _, v := range inner {
+		k := packCoord(int32(v[0]), int32(v[1]))
+		inA, outA := bi.sides(k, [2]int64{px - v[0], py - v[1]})
+		inB, outB := bi.sides(k, [2]int64{qx - v[0], qy - v[1]})
+		if inA&outB != 0 || inB&outA != 0 {
+			consider((float64(v[0]-px)*float64(dx) + float64(v[1]-py)*float64(dy)) / (float64(dx)*float64(dx) + float64(dy)*float64(dy)))
+		}
+	}
 	if sharedP {
 		es.inP, es.outP = bi.sides(packCoord(bi.lon[p], bi.lat[p]), [2]int64{dx, dy})
 	}
