@@ -55,9 +55,12 @@ func (z *zoning) move(lu, t int32) {
 	z.load[t] += z.p.pupils[lu]
 }
 
-// unitCost is the optimiser's cost of zoning lu to school t, pupils included.
+// unitCost is the optimiser's cost of zoning lu to school t, pupils
+// included; +Inf when the metric is costly per pair and the distance has
+// not been measured yet (see knownDist): no move goes there until a
+// prefetch measures it.
 func (z *zoning) unitCost(lu, t int32) float64 {
-	d := z.p.dist(lu, t)
+	d := z.p.knownDist(lu, t)
 	return float64(z.p.pupils[lu]) * z.p.cost(lu, t, d)
 }
 
@@ -94,6 +97,8 @@ func (p *stageProblem) round(lp *relaxation) []int32 {
 func (p *stageProblem) repairCapacity(zone []int32) {
 	z := newZoning(p, zone)
 	for pass := 0; pass < 3; pass++ {
+		p.addRoomArcs(z)
+		p.prefetch(z.zone)
 		changed := false
 		for s := range p.schools {
 			for z.load[s] > p.cap[s] {
@@ -288,6 +293,7 @@ func (z *zoning) components(s int32) [][]int32 {
 func (p *stageProblem) repairContiguity(zone []int32) {
 	z := newZoning(p, zone)
 	for pass := 0; pass < 4; pass++ {
+		p.prefetch(z.zone)
 		changed := false
 		for s := range p.schools {
 			if p.ctx.Err() != nil {
@@ -410,6 +416,7 @@ func (p *stageProblem) localSearch(zone []int32) error {
 	targets := make([]int32, 0, 32)
 	deadline := time.Now().Add(time.Duration(p.pol.Solver.LocalSearchSeconds * float64(time.Second)))
 	for round := 0; round < max(1, p.pol.Solver.LocalSearchRounds); round++ {
+		p.prefetch(z.zone)
 		if err := p.ctx.Err(); err != nil {
 			return err
 		}

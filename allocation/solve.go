@@ -128,8 +128,15 @@ type stageProblem struct {
 	// bound of every Metric, for pricing arcs outside the candidate rows.
 	lineIndex *geo.PointIndex
 	// extra caches distances to schools outside a unit's candidate row.
-	extraMu sync.Mutex
-	extra   map[[2]int32]float64
+	extraMu     sync.Mutex
+	extra       map[[2]int32]float64
+	extraMisses int // distances measured one pair at a time (tuning)
+	// wanted queues the pairs knownDist was asked for and did not know,
+	// for the next prefetch (guarded by extraMu).
+	wanted [][2]int32
+	// cheap is true when the metric measures a pair cheaply (straight
+	// line): the heuristics then ask it directly.
+	cheap bool
 }
 
 func (p *stageProblem) progress(step string, f float64) {
@@ -141,7 +148,8 @@ func (p *stageProblem) progress(step string, f float64) {
 func solveStage(ctx context.Context, in *Input, metric geo.Metric, st data.Stage, current []int32) (*StagePlan, error) {
 	ds := in.Dataset
 	p := &stageProblem{ctx: ctx, in: in, st: st, metric: metric, pol: &in.Policy,
-		stab: in.Policy.Solver.StabilityMeters, extra: map[[2]int32]float64{}}
+		stab: in.Policy.Solver.StabilityMeters, extra: map[[2]int32]float64{},
+		cheap: metric.Name() == geo.StraightLine(in.Dataset.Planar).Name()}
 	nU := len(ds.Units)
 	sp := &StagePlan{Stage: st, Zone: make([]int32, nU), ZoneMeters: make([]float64, nU)}
 	for i := range sp.Zone {
@@ -461,8 +469,182 @@ func (p *stageProblem) dist(lu, ls int32) float64 {
 	v = p.metric.Meters(p.ulocs[lu], p.slocs[ls])
 	p.extraMu.Lock()
 	p.extra[key] = v
+	p.extraMisses++
 	p.extraMu.Unlock()
 	return v
+}
+
+// prefetchLimit is the largest distance to a neighbour's school that
+// prefetch measures for a unit whose own zone school is own metres away.
+func prefetchLimit(own float64) float64 { return math.Inf(1) }
+
+// measure measures unit–school pairs (local indices) in one batch.
+func (p *stageProblem) measure(what string, pairs []geo.Pair) ([]geo.PairResult, error) {
+	t0 := time.Now()
+	res, err := geo.MeasurePairs(p.ctx, p.metric, p.ulocs, p.slocs, pairs)
+	if debugSolve {
+		fmt.Printf("%s %s: %d pairs measured in %v\n", p.st, what, len(pairs), time.Since(t0))
+	}
+	return res, err
+}
+
+// knownDist is dist for the whole-unit heuristics: for a metric that is
+// costly per pair (a road network) a distance neither in the candidate row
+// nor measured yet is +Inf, and the pair is queued for the next prefetch,
+// instead of a search of its own in the middle of a move loop.
+func (p *stageProblem) knownDist(lu, ls int32) float64 {
+	if p.cheap {
+		return p.dist(lu, ls)
+	}
+	if p.cand != nil {
+		d, m := p.cand.Row(int(lu))
+		for i, s := range d {
+			if s == ls {
+				return m[i]
+			}
+		}
+	}
+	key := [2]int32{lu, ls}
+	p.extraMu.Lock()
+	defer p.extraMu.Unlock()
+	if v, ok := p.extra[key]; ok {
+		return v
+	}
+	p.wanted = append(p.wanted, key)
+	return math.Inf(1)
+}
+
+// roomPrice is the seat price that keeps a full school out of
+// addRoomArcs' search: farther than any walk.
+const roomPrice = 1e7
+
+// addRoomArcs gives every unit of an over-full school, for a metric that
+// prices its own rows (a road network), arcs to its nearest schools that
+// still have free seats — by one priced search in which full schools cost
+// roomPrice — so that the capacity repair has somewhere to move it.
+// (Straight-line metrics get such arcs from addFeasibleArcs.)
+func (p *stageProblem) addRoomArcs(z *zoning) {
+	pm, ok := p.metric.(geo.PricedMetric)
+	if !ok || p.cheap {
+		return
+	}
+	price := make([]float64, len(p.schools))
+	for s := range p.schools {
+		if z.load[s] >= p.cap[s] {
+			price[s] = roomPrice
+		}
+	}
+	var units []int32
+	var locs []orb.Point
+	for s := range p.schools {
+		if z.load[s] <= p.cap[s] {
+			continue
+		}
+		for _, u := range z.members[s] {
+			if p.fixed[u] < 0 {
+				units = append(units, u)
+				locs = append(locs, p.ulocs[u])
+			}
+		}
+	}
+	if len(units) == 0 {
+		return
+	}
+	cand, err := pm.NearestPriced(p.ctx, locs, p.slocs, price, roomArcs)
+	if err != nil {
+		return // cancelled: the caller checks p.ctx
+	}
+	var add []newArc
+	for i, u := range units {
+		d, _ := p.cand.Row(int(u))
+		pd, pmeters := cand.Row(i)
+		for x, s := range pd {
+			if price[s] == 0 && !slices.Contains(d, s) {
+				cr := int32(-1)
+				if cand.Crossings != nil {
+					cr = cand.Crossings[int(cand.Off[i])+x]
+				}
+				add = append(add, newArc{unit: u, school: s, meters: pmeters[x], crossings: cr})
+			}
+		}
+	}
+	if debugSolve {
+		fmt.Printf("%s room arcs: %d units of over-full schools, %d arcs added\n", p.st, len(units), len(add))
+	}
+	if len(add) > 0 {
+		p.addArcs(add)
+	}
+}
+
+// roomArcs is how many schools with free seats addRoomArcs gives a unit.
+const roomArcs = 6
+
+// prefetch measures in one batch the distances the whole-unit repairs and
+// the local search are about to ask for and the candidate rows lack: each
+// unit to the zone schools of its neighbours (moves keep zones whole, so
+// a unit only ever joins a neighbour's zone) and to its own zone school.
+// A neighbour's school farther than prefetchLimit of the unit's own is
+// not worth moving to: it is cached as +Inf (no move considers it), which
+// bounds each school's search. Straight-line metrics are cheap per pair
+// and skip it.
+func (p *stageProblem) prefetch(zone []int32) {
+	if p.cheap {
+		return
+	}
+	var pairs []geo.Pair
+	seen := map[[2]int32]bool{}
+	want := func(lu, s int32) {
+		if s < 0 {
+			return
+		}
+		key := [2]int32{lu, s}
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if d, _ := p.cand.Row(int(lu)); slices.Contains(d, s) {
+			return
+		}
+		if _, ok := p.extra[key]; ok {
+			return
+		}
+		limit := math.Inf(1)
+		if own := zone[lu]; own >= 0 && own != s {
+			limit = prefetchLimit(p.dist(lu, own))
+		}
+		pairs = append(pairs, geo.Pair{Origin: lu, Dest: s, Limit: limit})
+	}
+	p.extraMu.Lock()
+	queued := p.wanted
+	p.wanted = nil
+	p.extraMu.Unlock()
+	for _, k := range queued {
+		want(k[0], k[1])
+	}
+	for lu := range p.units {
+		want(int32(lu), zone[lu])
+		if p.adj != nil {
+			for _, lv := range p.adj[lu] {
+				want(int32(lu), zone[lv])
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	res, err := p.measure("prefetch", pairs)
+	if err != nil {
+		return // cancelled: the caller checks p.ctx
+	}
+	p.extraMu.Lock()
+	for i, pr := range pairs {
+		p.extra[[2]int32{pr.Origin, pr.Dest}] = res[i].Cost
+	}
+	misses := p.extraMisses
+	p.extraMu.Unlock()
+	if debugSolve {
+		fmt.Printf("%s prefetch: %d pairs; %d single-pair distances so far\n", p.st, len(pairs), misses)
+	}
 }
 
 // crossingsOf returns the major-road crossings on the route from local
@@ -650,7 +832,7 @@ func (p *stageProblem) addMeasured(add []newArc, limit []float64) {
 			pairs[i].Limit = limit[i]
 		}
 	}
-	res, err := geo.MeasurePairs(p.ctx, p.metric, p.ulocs, p.slocs, pairs)
+	res, err := p.measure("new arcs", pairs)
 	if err != nil {
 		return // cancelled: the caller checks p.ctx
 	}
@@ -723,7 +905,7 @@ func (p *stageProblem) coarsePrices() ([]float64, error) {
 		cl[k].n += w
 		cl[k].pupils += p.pupils[i]
 	}
-	sub := &stageProblem{ctx: p.ctx, in: p.in, st: p.st, metric: geo.StraightLine(ds.Planar), pol: p.pol,
+	sub := &stageProblem{ctx: p.ctx, in: p.in, st: p.st, metric: geo.StraightLine(ds.Planar), cheap: true, pol: p.pol,
 		schools: p.schools, cap: p.cap, slocs: p.slocs, schoolLocal: p.schoolLocal, lineIndex: p.lineIndex,
 		extra: map[[2]int32]float64{}}
 	for _, a := range cl {
@@ -750,6 +932,34 @@ func (p *stageProblem) coarsePrices() ([]float64, error) {
 // straight-line distance plus seat price w (those the relaxation is likely
 // to use), measured with the metric.
 func (p *stageProblem) addPriceDirected(w []float64, n int) {
+	if pm, ok := p.metric.(geo.PricedMetric); ok {
+		// The metric finds the best schools by its own distance + price.
+		cand, err := pm.NearestPriced(p.ctx, p.ulocs, p.slocs, w, n)
+		if err != nil {
+			return // cancelled: the caller checks p.ctx
+		}
+		var add []newArc
+		for lu := range p.units {
+			if p.fixed[lu] >= 0 {
+				continue
+			}
+			d, _ := p.cand.Row(lu)
+			pd, pmeters := cand.Row(lu)
+			for x, s := range pd {
+				if !slices.Contains(d, s) {
+					cr := int32(-1)
+					if cand.Crossings != nil {
+						cr = cand.Crossings[int(cand.Off[lu])+x]
+					}
+					add = append(add, newArc{unit: int32(lu), school: s, meters: pmeters[x], crossings: cr})
+				}
+			}
+		}
+		if len(add) > 0 {
+			p.addArcs(add)
+		}
+		return
+	}
 	res := make([][]newArc, len(p.units))
 	parallel(len(p.units), func(lo, hi int) {
 		type best struct {
@@ -819,7 +1029,10 @@ type newArc struct {
 // each with the limit above which it cannot price in.
 func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc) {
 	nU := len(p.units)
-	straight := p.metric.Name() == geo.StraightLine(p.in.Dataset.Planar).Name()
+	straight := p.cheap
+	if pm, ok := p.metric.(geo.PricedMetric); ok && !straight {
+		return p.certifyPriced(pm, r, stability)
+	}
 	best := make([]float64, nU)
 	// Schools to measure per unit (straight-line metrics measure inline).
 	type probe struct {
@@ -920,6 +1133,75 @@ func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc
 	}
 	for ls := range p.schools {
 		lb -= float64(p.cap[ls]) * r.price[ls]
+	}
+	return lb, add
+}
+
+// pricedK is how many schools per unit a geo.PricedMetric search returns
+// in one pricing round.
+const pricedK = 4
+
+// certifyPriced is certify for metrics that search by distance plus seat
+// price themselves (road networks): one search gives every unit its
+// pricedK schools of least distance + price over all schools, so the
+// Lagrangian bound is exact up to the search's Beyond and the arcs that
+// price in are its listed schools that beat the unit's row.
+func (p *stageProblem) certifyPriced(pm geo.PricedMetric, r *relaxation, stability bool) (float64, []newArc) {
+	nU := len(p.units)
+	cand, err := pm.NearestPriced(p.ctx, p.ulocs, p.slocs, r.price, pricedK)
+	if err != nil {
+		return math.Inf(-1), nil // cancelled: the caller checks p.ctx
+	}
+	best := make([]float64, nU)
+	found := make([][]newArc, nU)
+	parallel(nU, func(lo, hi int) {
+		for lu := lo; lu < hi; lu++ {
+			b := unplacedMeters
+			d, m := p.cand.Row(lu)
+			for i, s := range d {
+				c := m[i]
+				if stability {
+					c = p.cost(int32(lu), s, c)
+				}
+				b = math.Min(b, c+r.price[s])
+			}
+			best[lu] = b
+			if p.fixed[lu] >= 0 || len(d) == len(p.schools) {
+				continue
+			}
+			// Unlisted schools cost at least Beyond (a stability charge
+			// only adds); listed ones are exact.
+			lower := cand.Beyond[lu]
+			pd, pmeters := cand.Row(lu)
+			for x, s := range pd {
+				c := pmeters[x]
+				if stability {
+					c = p.cost(int32(lu), s, c)
+				}
+				v := c + r.price[s]
+				lower = math.Min(lower, v)
+				if v < b-1e-6 && !slices.Contains(d, s) {
+					cr := int32(-1)
+					if cand.Crossings != nil {
+						cr = cand.Crossings[int(cand.Off[lu])+x]
+					}
+					found[lu] = append(found[lu], newArc{unit: int32(lu), school: s, meters: pmeters[x], crossings: cr})
+				}
+			}
+			best[lu] = math.Min(b, lower)
+		}
+	})
+	var lb float64
+	var add []newArc
+	for lu := range nU {
+		lb += float64(p.pupils[lu]) * best[lu]
+		add = append(add, found[lu]...)
+	}
+	for ls := range p.schools {
+		lb -= float64(p.cap[ls]) * r.price[ls]
+	}
+	if debugSolve {
+		fmt.Printf("%s certify (priced search): %d price in\n", p.st, len(add))
 	}
 	return lb, add
 }

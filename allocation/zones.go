@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -132,9 +133,13 @@ func measureZones(ctx context.Context, ds *data.Dataset, metric geo.Metric, zone
 			pairs = append(pairs, geo.Pair{Origin: int32(u), Dest: s, Limit: math.Inf(1)})
 		}
 	}
+	t0 := time.Now()
 	res, err := geo.MeasurePairs(ctx, metric, units, schools, pairs)
 	if err != nil {
 		return nil, err
+	}
+	if debugSolve {
+		fmt.Printf("zone routes: %d pairs measured in %v\n", len(pairs), time.Since(t0))
 	}
 	var knowC, knowB bool
 	for _, x := range res {

@@ -82,3 +82,19 @@ func MeasurePairs(ctx context.Context, m Metric, origins, dests []orb.Point, pai
 	}
 	return out, nil
 }
+
+// PricedMetric is a Metric that answers the pricing step of column
+// generation for capacitated zoning in one search: for every origin, the
+// destinations with the least distance plus a per-destination price (a
+// seat price, in metres). A road network runs one k-label search seeded
+// with the prices instead of one search per pair.
+type PricedMetric interface {
+	Metric
+	// NearestPriced returns, for every origin, its k destinations with the
+	// least Meters(origin, dest) + price[dest] (prices finite and ≥ 0), in
+	// non-decreasing order of that sum. Candidates.Meters holds the
+	// distances without the price, and Beyond[i] bounds distance + price
+	// of every unlisted destination (+Inf when all reachable ones are
+	// listed). There is no search radius.
+	NearestPriced(ctx context.Context, origins, dests []orb.Point, price []float64, k int) (*Candidates, error)
+}

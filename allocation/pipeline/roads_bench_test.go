@@ -148,5 +148,12 @@ func BenchmarkWalkingCity(b *testing.B) {
 			b.ReportMetric(float64(r.MajorCrossingPupils), "primary-crossing-pupils")
 			b.ReportMetric(100*r.NearZoneRatio, "primary-near-%")
 		}
+		for _, st := range []string{"primary", "junior"} {
+			if r := plan.Report.Stages[st]; r != nil {
+				b.ReportMetric(float64(r.PupilsOverCapacity), st+"-over-capacity")
+				b.ReportMetric(100*r.OptimalityGap, st+"-gap-%")
+				b.ReportMetric(float64(r.ZonesNoncontiguous), st+"-noncontiguous-zones")
+			}
+		}
 	})
 }

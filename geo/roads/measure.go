@@ -20,7 +20,8 @@ var _ geo.PairMetric = (*Network)(nil)
 // crossings of the cheapest path of every pair.
 //
 // It groups the pairs by destination and runs one Dijkstra per destination
-// on the full graph, on Options.Workers goroutines, that stops as soon as
+// on the contracted junction graph (see core.go), on Options.Workers
+// goroutines, that stops as soon as
 // every origin asked of that destination is settled or the search passes
 // the largest Limit among them. Time is O(Σ_dest nodes within the farthest
 // origin asked), against one A* search per pair for Meters: a few thousand
@@ -70,6 +71,14 @@ func (nw *Network) Pairs(ctx context.Context, origins, dests []orb.Point, pairs 
 	// Biggest searches first, for balance across the workers.
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(len(byDest[b]), len(byDest[a])) })
 
+	// Where each origin enters the core.
+	x := nw.pairs()
+	oent := make([]chainEntry, len(origins))
+	for i := range origins {
+		if needO[i] && ook[i] {
+			oent[i] = nw.entry(x, osnap[i])
+		}
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var stop atomic.Bool
@@ -77,18 +86,18 @@ func (nw *Network) Pairs(ctx context.Context, origins, dests []orb.Point, pairs 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ws := newPairSearch(g.NumNodes())
+			ws := newPairSearch(len(nw.core.node))
 			for {
-				x := int(next.Add(1) - 1)
-				if x >= len(order) || stop.Load() {
+				at := int(next.Add(1) - 1)
+				if at >= len(order) || stop.Load() {
 					return
 				}
 				if ctx.Err() != nil {
 					stop.Store(true)
 					return
 				}
-				j := order[x]
-				nw.searchPairs(ws, dsnap[j], osnap, pairs, byDest[j], out)
+				j := order[at]
+				nw.searchPairs(ws, x, dsnap[j], oent, osnap, pairs, byDest[j], out)
 			}
 		}()
 	}
@@ -99,9 +108,111 @@ func (nw *Network) Pairs(ctx context.Context, origins, dests []orb.Point, pairs 
 	return out, nil
 }
 
-// pairSearch is one worker's scratch for Pairs: per-node labels of the
-// current search, reset through touched, and the targets hanging from each
-// node as linked lists (head per node, next per target end).
+// pairIndex extends the contracted core with what Pairs reports besides
+// the cost: the walked metres and the barrier crossings of every chain,
+// and of every edge's position in its chain.
+type pairIndex struct {
+	chLen  []float64 // chain → metres walked along it
+	chBar  []int32   // chain → barrier edges on it
+	preLen []float64 // edge → metres from the chain's U end to the edge
+	preBar []int32   // edge → barrier edges between the chain's U end and the edge
+	arcLen []float64 // core arc → metres of its chain
+	arcBar []int32   // core arc → barrier edges of its chain
+}
+
+// pairs returns the network's pairIndex, built on first use (O(E log E)).
+func (nw *Network) pairs() *pairIndex {
+	nw.pairOnce.Do(func() {
+		g, c := nw.g, nw.core
+		nch := len(c.chU)
+		x := &pairIndex{chLen: make([]float64, nch), chBar: make([]int32, nch),
+			preLen: make([]float64, g.NumEdges()), preBar: make([]int32, g.NumEdges())}
+		// Edges by chain, in order from the chain's U end: ePreU (the
+		// cost before the edge) increases along the chain; where it ties
+		// the edges before cost nothing and so have no length either.
+		off := make([]int32, nch+1)
+		for _, ch := range c.eChain {
+			off[ch+1]++
+		}
+		for i := range nch {
+			off[i+1] += off[i]
+		}
+		fill := append([]int32(nil), off[:nch]...)
+		byChain := make([]int32, g.NumEdges())
+		for e, ch := range c.eChain {
+			byChain[fill[ch]] = int32(e)
+			fill[ch]++
+		}
+		for ch := range nch {
+			es := byChain[off[ch]:off[ch+1]]
+			slices.SortFunc(es, func(a, b int32) int { return cmp.Compare(c.ePreU[a], c.ePreU[b]) })
+			var m float64
+			var b int32
+			for _, e := range es {
+				x.preLen[e], x.preBar[e] = m, b
+				m += float64(g.edgeLen[e])
+				if nw.barrierEdge(e) {
+					b++
+				}
+			}
+			x.chLen[ch], x.chBar[ch] = m, b
+		}
+		// Core arcs in buildCore's order.
+		nc := len(c.node)
+		x.arcLen = make([]float64, len(c.to))
+		x.arcBar = make([]int32, len(c.to))
+		at := append([]int32(nil), c.off[:nc]...)
+		for ch := range nch {
+			u, w := c.chU[ch], c.chW[ch]
+			if u == w {
+				continue
+			}
+			x.arcLen[at[u]], x.arcBar[at[u]] = x.chLen[ch], x.chBar[ch]
+			at[u]++
+			x.arcLen[at[w]], x.arcBar[at[w]] = x.chLen[ch], x.chBar[ch]
+			at[w]++
+		}
+		nw.pairIdx = x
+	})
+	return nw.pairIdx
+}
+
+// entry is where a snapped point enters the core: its chain, the chain's
+// end core nodes, and from the point to each end the cost, the metres, the
+// barrier crossings, and whether the chain's edge at that end is non-major.
+type chainEntry struct {
+	ch, u, w       int32
+	costU, costW   float64
+	metU, metW     float64
+	barU, barW     int32
+	minorU, minorW bool
+}
+
+func (nw *Network) entry(x *pairIndex, s Snap) chainEntry {
+	g := nw.g
+	var en chainEntry
+	en.ch, en.u, en.w, en.costU, en.costW, en.minorU, en.minorW = nw.ends(s)
+	e := s.Edge
+	l := float64(g.edgeLen[e])
+	bu, bv := nw.snapBarriers(s) // to the edge's own U and V ends
+	restLen := x.chLen[en.ch] - x.preLen[e] - l
+	restBar := x.chBar[en.ch] - x.preBar[e]
+	if nw.barrierEdge(e) {
+		restBar--
+	}
+	if nw.core.eFwd[e] {
+		en.metU, en.metW = x.preLen[e]+s.T*l, restLen+(1-s.T)*l
+		en.barU, en.barW = x.preBar[e]+bu, restBar+bv
+	} else {
+		en.metU, en.metW = x.preLen[e]+(1-s.T)*l, restLen+s.T*l
+		en.barU, en.barW = x.preBar[e]+bv, restBar+bu
+	}
+	return en
+}
+
+// pairSearch is one worker's scratch for Pairs: per core node labels of
+// the current search, reset through touched, and the targets hanging from
+// each core node as linked lists (head per node, next per target end).
 type pairSearch struct {
 	dist    []float64 // cost from the destination
 	meters  []float64 // walked metres along the chosen path
@@ -110,12 +221,14 @@ type pairSearch struct {
 	touched []int32
 	heap    minHeap
 
-	head    []int32 // node → first target end hanging there, −1 for none
+	head    []int32 // core node → first target end hanging there, −1 for none
 	hung    []int32 // nodes whose head was set
 	next    []int32 // target end → next end at the same node
 	endT    []int32 // target end → index into the targets
 	endCost []float64
 	endM    []float64
+	endBar  []int32
+	endMin  []bool    // the chain's edge at this end is non-major
 	minTo   []float64 // per target: cheaper of its two end costs
 }
 
@@ -129,55 +242,59 @@ func newPairSearch(n int) *pairSearch {
 	return s
 }
 
-// searchPairs runs the Dijkstra from destination snap d for the pairs
-// listed in idx (all of that destination) and writes their results.
-func (nw *Network) searchPairs(s *pairSearch, d Snap, osnap []Snap, pairs []geo.Pair, idx []int32, out []geo.PairResult) {
-	g := nw.g
-	// Hang every target's two edge ends.
-	s.next, s.endT, s.endCost, s.endM, s.minTo = s.next[:0], s.endT[:0], s.endCost[:0], s.endM[:0], s.minTo[:0]
+// searchPairs runs the Dijkstra on the contracted core from destination
+// snap d for the pairs listed in idx (all of that destination) and writes
+// their results. Each target enters at its chain's two end core nodes;
+// a target on d's own chain also gets the direct walk along the chain.
+func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chainEntry, osnap []Snap, pairs []geo.Pair, idx []int32, out []geo.PairResult) {
+	c := nw.core
+	de := nw.entry(x, d)
+	s.next, s.endT, s.endCost, s.endM, s.endBar, s.endMin, s.minTo = s.next[:0], s.endT[:0], s.endCost[:0], s.endM[:0], s.endBar[:0], s.endMin[:0], s.minTo[:0]
 	radius := 0.0
-	hang := func(t int32, u int32, c, m float64) {
+	hang := func(t int32, u int32, cost, m float64, bar int32, minor bool) {
 		if s.head[u] < 0 {
 			s.hung = append(s.hung, u)
 		}
 		s.next = append(s.next, s.head[u])
 		s.head[u] = int32(len(s.endT))
 		s.endT = append(s.endT, t)
-		s.endCost = append(s.endCost, c)
+		s.endCost = append(s.endCost, cost)
 		s.endM = append(s.endM, m)
+		s.endBar = append(s.endBar, bar)
+		s.endMin = append(s.endMin, minor)
 	}
 	for t, pi := range idx {
 		o := osnap[pairs[pi].Origin]
-		toU, toV := nw.snapCosts(o)
-		l := float64(g.edgeLen[o.Edge])
-		hang(int32(t), g.edgeU[o.Edge], toU, o.T*l)
-		hang(int32(t), g.edgeV[o.Edge], toV, (1-o.T)*l)
-		s.minTo = append(s.minTo, math.Min(toU, toV))
+		oe := &oent[pairs[pi].Origin]
+		hang(int32(t), oe.u, oe.costU, oe.metU, oe.barU, oe.minorU)
+		hang(int32(t), oe.w, oe.costW, oe.metW, oe.barW, oe.minorW)
+		s.minTo = append(s.minTo, math.Min(oe.costU, oe.costW))
 		radius = math.Max(radius, pairs[pi].Limit)
 		r := &out[pi]
 		r.Cost, r.Meters = math.Inf(1), math.Inf(1)
-		if o.Edge == d.Edge { // along the shared edge, no node in between
-			m := math.Abs(o.T-d.T) * l
-			r.Cost, r.Meters, r.Crossings, r.Barriers = o.Off+m+d.Off, o.Off+m+d.Off, 0, 0
+		if oe.ch == de.ch { // along the shared chain, no core node in between
+			m := o.Off + math.Abs(oe.metU-de.metU) + d.Off
+			r.Cost, r.Meters = o.Off+math.Abs(oe.costU-de.costU)+d.Off, m
+			r.Crossings, r.Barriers = 0, absInt32(oe.barU-de.barU)
 		}
 	}
-	var minor uint32
-	if nw.minorEdge(d.Edge) {
-		minor = 1
-	}
-	relax := func(u int32, c, m float64, cr uint32, bar int32) {
-		if c < s.dist[u] {
+	relax := func(u int32, cost, m float64, cr uint32, bar int32) {
+		if cost < s.dist[u] {
 			if math.IsInf(s.dist[u], 1) {
 				s.touched = append(s.touched, u)
 			}
-			s.dist[u], s.meters[u], s.cr[u], s.bar[u] = c, m, cr, bar
-			s.heap.push(entry{d: c, node: u})
+			s.dist[u], s.meters[u], s.cr[u], s.bar[u] = cost, m, cr, bar
+			s.heap.push(entry{d: cost, node: u})
 		}
 	}
-	dl := float64(g.edgeLen[d.Edge])
-	toU, toV := nw.snapCosts(d)
-	relax(g.edgeU[d.Edge], d.Off+toU, d.Off+d.T*dl, minor, 0)
-	relax(g.edgeV[d.Edge], d.Off+toV, d.Off+(1-d.T)*dl, minor, 0)
+	bit := func(b bool) uint32 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	relax(de.u, d.Off+de.costU, d.Off+de.metU, bit(de.minorU), de.barU)
+	relax(de.w, d.Off+de.costW, d.Off+de.metW, bit(de.minorW), de.barW)
 	pops := 0
 	for s.heap.len() > 0 {
 		e := s.heap.pop()
@@ -188,33 +305,35 @@ func (nw *Network) searchPairs(s *pairSearch, d Snap, osnap []Snap, pairs []geo.
 		if e.d > radius {
 			break
 		}
-		for x := s.head[u]; x >= 0; x = s.next[x] {
-			pi := idx[s.endT[x]]
+		ucr := s.cr[u]
+		crossHere := nw.crossingNode(c.node[u]) && ucr&1 == 1
+		for y := s.head[u]; y >= 0; y = s.next[y] {
+			pi := idx[s.endT[y]]
 			o := osnap[pairs[pi].Origin]
-			c := o.Off + s.endCost[x] + e.d
+			cost := o.Off + s.endCost[y] + e.d
 			r := &out[pi]
-			if c < r.Cost {
-				cr := int32(s.cr[u] >> 1)
-				if nw.crossingNode(u) && s.cr[u]&1 == 1 && nw.minorEdge(o.Edge) {
+			if cost < r.Cost {
+				cr := int32(ucr >> 1)
+				if crossHere && s.endMin[y] {
 					cr++
 				}
-				r.Cost, r.Meters, r.Crossings, r.Barriers = c, o.Off+s.endM[x]+s.meters[u], cr, s.bar[u]
+				r.Cost, r.Meters = cost, o.Off+s.endM[y]+s.meters[u]
+				r.Crossings, r.Barriers = cr, s.bar[u]+s.endBar[y]
 			}
 		}
-		if pops++; pops&511 == 0 && nw.pairsSettled(s, idx, pairs, osnap, out, e.d) {
+		if pops++; pops&255 == 0 && pairsSettled(s, idx, pairs, osnap, out, e.d) {
 			break
 		}
-		crossHere := nw.crossingNode(u) && s.cr[u]&1 == 1
-		for arc := g.off[u]; arc < g.off[u+1]; arc++ {
-			edge := g.arcEdge[arc]
-			c := s.cr[u] &^ 1
-			if nw.minorEdge(edge) {
-				if crossHere {
-					c += 2
-				}
-				c |= 1
+		for arc := c.off[u]; arc < c.off[u+1]; arc++ {
+			cr := ucr &^ 1
+			f := c.flag[arc]
+			if f&1 != 0 && crossHere {
+				cr += 2
 			}
-			relax(g.arcTo[arc], e.d+float64(nw.arcCost[arc]), s.meters[u]+float64(g.edgeLen[edge]), c, s.bar[u]+nw.barrierCount(edge))
+			if f&2 != 0 {
+				cr |= 1
+			}
+			relax(c.to[arc], e.d+c.cost[arc], s.meters[u]+x.arcLen[arc], cr, s.bar[u]+x.arcBar[arc])
 		}
 	}
 	// Answers above their limit may be kept (they are exact paths' costs,
@@ -235,10 +354,17 @@ func (nw *Network) searchPairs(s *pairSearch, d Snap, osnap []Snap, pairs []geo.
 	s.heap.reset()
 }
 
+func absInt32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
 // pairsSettled reports whether every target's answer is final once the
 // search has settled every node up to cost d: a path through a node not
 // yet settled costs at least d plus the target's cheaper end cost.
-func (nw *Network) pairsSettled(s *pairSearch, idx []int32, pairs []geo.Pair, osnap []Snap, out []geo.PairResult, d float64) bool {
+func pairsSettled(s *pairSearch, idx []int32, pairs []geo.Pair, osnap []Snap, out []geo.PairResult, d float64) bool {
 	for t, pi := range idx {
 		if out[pi].Cost > osnap[pairs[pi].Origin].Off+d+s.minTo[t] {
 			return false
@@ -294,9 +420,4 @@ func (nw *Network) snapCached(p orb.Point) (Snap, bool) {
 	nw.snaps[p] = snapped{s, ok}
 	nw.snapMu.Unlock()
 	return s, ok
-}
-
-// barrierCount is 1 when edge e crosses a barrier, else 0.
-func (nw *Network) barrierCount(e int32) int32 {
-	return 0
 }

@@ -21,19 +21,27 @@ func TestPairsMatchRoute(t *testing.T) {
 	for _, tc := range []struct {
 		seed    uint64
 		penalty float64
+		barrier float64 // barrier penalty; < 0 for a town without river and railway
 		limit   float64 // per-pair limit; +Inf for none
 		workers int
 	}{
-		{1, 0, math.Inf(1), 1},
-		{2, 0, math.Inf(1), 2},
-		{3, 120, math.Inf(1), 2},
-		{4, 0, 600, 2},
-		{5, 60, 900, 3},
-		{6, 0, 0, 1},
+		{1, 0, -1, math.Inf(1), 1},
+		{2, 0, -1, math.Inf(1), 2},
+		{3, 120, -1, math.Inf(1), 2},
+		{4, 0, -1, 600, 2},
+		{5, 60, -1, 900, 3},
+		{6, 0, -1, 0, 1},
+		{7, 0, 0, math.Inf(1), 2},
+		{8, 0, 300, math.Inf(1), 2},
+		{9, 50, 700, 1500, 2},
 	} {
-		t.Run(fmt.Sprintf("seed=%d/pen=%g/limit=%g", tc.seed, tc.penalty, tc.limit), func(t *testing.T) {
+		t.Run(fmt.Sprintf("seed=%d/pen=%g/barrier=%g/limit=%g", tc.seed, tc.penalty, tc.barrier, tc.limit), func(t *testing.T) {
 			m, rng := randomTown(t, tc.seed)
-			nw := m.network(t, Options{MajorCrossingPenaltyMeters: tc.penalty, MaxSnapMeters: 60, Workers: tc.workers})
+			if tc.barrier >= 0 {
+				m = riverTown(t, tc.seed)
+			}
+			nw := m.network(t, Options{MajorCrossingPenaltyMeters: tc.penalty, BarrierPenaltyMeters: max(tc.barrier, 0),
+				MaxSnapMeters: 60, Workers: tc.workers})
 			origins := randomPoints(rng, 60)
 			dests := randomPoints(rng, 12)
 			dests = append(dests, dests[0], origins[5]) // a twin school; a school at a unit
@@ -54,7 +62,7 @@ func TestPairsMatchRoute(t *testing.T) {
 				t.Fatalf("%d results for %d pairs", len(got), len(pairs))
 			}
 			const eps = 1e-6
-			var exact, dropped int
+			var exact, dropped, barriers int
 			for x, p := range pairs {
 				r := got[x]
 				want, err := nw.Route(origins[p.Origin], dests[p.Dest])
@@ -99,6 +107,19 @@ func TestPairsMatchRoute(t *testing.T) {
 				if r.Barriers < 0 || r.Crossings < 0 {
 					t.Fatalf("pair %v: unknown counts %+v", p, r)
 				}
+				// Without major-road penalties the cost is the metres plus
+				// the barrier penalty per barrier crossed, whichever
+				// cheapest path was taken.
+				if tc.penalty == 0 {
+					near(t, "cost − metres", r.Cost-r.Meters, max(tc.barrier, 0)*float64(r.Barriers), 1e-3)
+				}
+				if tc.penalty == 0 && tc.barrier > 0 && int(r.Barriers) != want.BarrierCrossings {
+					t.Fatalf("pair %v: %d barriers, Route %d", p, r.Barriers, want.BarrierCrossings)
+				}
+				barriers += int(r.Barriers)
+			}
+			if tc.barrier >= 0 && barriers == 0 {
+				t.Fatalf("no pair crosses the river or the railway")
 			}
 			if tc.limit > 0 && exact == 0 {
 				t.Fatalf("no pair answered exactly (%d dropped)", dropped)

@@ -147,7 +147,7 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 	if kk > maxLabels {
 		matrix, err = nw.allDest(ctx, osnap, ook, dsnap, dok)
 	} else {
-		lab, err = nw.kLabel(ctx, dsnap, dok, kk)
+		lab, err = nw.kLabel(ctx, dsnap, dok, kk, nil, nw.opts.MaxWalkMeters)
 	}
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (nw *Network) NearestDetailed(ctx context.Context, origins, dests []orb.Poi
 				if matrix != nil {
 					cand, beyond = nw.rowAll(matrix, i, len(dests), kk, osnap[i], cand[:0])
 				} else {
-					cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onChain, cand[:0])
+					cand, beyond = nw.row(lab, kk, osnap[i], dsnap, onChain, cand[:0], nil, nw.opts.MaxWalkMeters)
 				}
 				if !compHas[g.comp[g.edgeU[osnap[i].Edge]]] {
 					beyond = math.Inf(1)
@@ -271,8 +271,9 @@ type labels struct {
 // beats the source's tentative label at that node or, when all k slots are
 // taken, the worst tentative one (which it evicts) — a node's final k
 // labels can only be among those, so this prunes the queue without losing
-// any.
-func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) (*labels, error) {
+// any. Destination j's labels start at price[j] (0 when price is nil), so
+// they rank distance plus price; labels above maxWalk are dropped.
+func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int, price []float64, maxWalk float64) (*labels, error) {
 	c := nw.core
 	n := len(c.node)
 	if k > maxLabels {
@@ -283,7 +284,6 @@ func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) 
 	if k == 0 {
 		return l, nil
 	}
-	maxWalk := nw.opts.MaxWalkMeters
 	var h radixHeap
 	// offer queues label (d, src, cr) at v unless it cannot be among v's k best.
 	offer := func(v int32, d float64, src int32, cr uint32) {
@@ -332,10 +332,14 @@ func (nw *Network) kLabel(ctx context.Context, dsnap []Snap, dok []bool, k int) 
 			continue
 		}
 		_, u, w, toU, toW, minorU, minorW := nw.ends(s)
-		if d := s.Off + toU; d <= maxWalk {
+		var pr float64
+		if price != nil {
+			pr = price[j]
+		}
+		if d := pr + s.Off + toU; d <= maxWalk {
 			offer(u, d, int32(j), bit(minorU))
 		}
-		if d := s.Off + toW; d <= maxWalk {
+		if d := pr + s.Off + toW; d <= maxWalk {
 			offer(w, d, int32(j), bit(minorW))
 		}
 	}
@@ -396,8 +400,9 @@ type cand struct {
 
 // row merges the labels of the core nodes at the ends of origin snap o's
 // chain (and the destinations on that chain) into its candidate list and
-// bound.
-func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onChain map[int32][]int32, out []cand) ([]cand, float64) {
+// bound. Costs include price[dest] as kLabel's labels do; maxWalk is the
+// search's radius.
+func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onChain map[int32][]int32, out []cand, price []float64, maxWalk float64) ([]cand, float64) {
 	ch, u, w, toU, toW, minorU, minorW := nw.ends(o)
 	bound := math.Inf(1)
 	add := func(dest int32, cost float64, cross int32) {
@@ -425,7 +430,7 @@ func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onChain map[int32
 			}
 			add(l.src[x], o.Off+end.to+l.cost[x], c)
 		}
-		b := nw.opts.MaxWalkMeters
+		b := maxWalk
 		if cnt == k {
 			b = l.cost[base+k-1]
 		}
@@ -434,7 +439,11 @@ func (nw *Network) row(l *labels, k int, o Snap, dsnap []Snap, onChain map[int32
 	for _, j := range onChain[ch] {
 		d := dsnap[j]
 		_, _, _, dU, _, _, _ := nw.ends(d)
-		add(j, o.Off+math.Abs(toU-dU)+d.Off, 0)
+		var pr float64
+		if price != nil {
+			pr = price[j]
+		}
+		add(j, pr+o.Off+math.Abs(toU-dU)+d.Off, 0)
 	}
 	return finishRow(out, k, bound)
 }

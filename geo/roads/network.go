@@ -33,7 +33,11 @@ type Network struct {
 	// snaps caches Snap for Pairs (see snapCached), guarded by snapMu.
 	snapMu sync.RWMutex
 	snaps  map[orb.Point]snapped
-	core   *core // contracted graph for the k-label search
+	// pairIdx (built once, by pairOnce) adds metres and barriers to the
+	// core for Pairs.
+	pairOnce sync.Once
+	pairIdx  *pairIndex
+	core     *core // contracted graph for the k-label search
 	// kx, ky scale degrees of longitude and latitude to metres so that the
 	// plane distance is a lower bound of the geodesic anywhere in the
 	// graph: the A* heuristic of pair (see lowerBound).
