@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,8 +67,9 @@ func touches(p, q, a, b [2]int) bool {
 }
 
 // FuzzBarrierSeparates: a barrier line (a river or a railway, possibly
-// split into two ways) runs across the whole area as the graph of a
-// function; a walkable polyline with fuzzed vertices on a coarse grid
+// split into two ways, or the south shore of a water area whose north
+// shore is 1–4 units above it) runs across the whole area as the graph of
+// a function; a walkable polyline with fuzzed vertices on a coarse grid
 // (often exactly on the barrier's vertices or segments, sharing its nodes or
 // only their positions) goes from below it to above it. Whatever the
 // degeneracies, no walk from the start to the end avoids the barrier edges,
@@ -79,6 +81,10 @@ func FuzzBarrierSeparates(f *testing.F) {
 	// A walk from a shared barrier vertex running along the barrier past
 	// its next vertex, then above it.
 	f.Add([]byte{48, 0, 1, 1, 0, 0, 0, 0, 0, 0, 131, 10, 10, 10})
+	// Water areas, counter-clockwise and clockwise, with the walk on their
+	// shores' vertices.
+	f.Add([]byte{4 | 16, 0, 1, 2, 3, 4, 5, 4, 3, 2, 131, 10, 132, 12, 10, 15})
+	f.Add([]byte{12, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0x80 | 5, 10, 0x80 | 5, 11, 6, 9})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 11 {
 			return
@@ -109,10 +115,30 @@ func FuzzBarrierSeparates(f *testing.F) {
 		if mode&1 != 0 {
 			tags = "railway=rail"
 		}
-		if mode&2 != 0 { // split into two ways at a middle vertex
+		switch {
+		case mode&4 != 0: // a water area: the line is its south shore
+			h := 1 + int(mode>>4)%4
+			ring := slices.Clone(barID)
+			for i := len(bar) - 1; i >= 0; i-- {
+				p := [2]int{bar[i][0], bar[i][1] + h}
+				id, ok := at[p]
+				if !ok {
+					id = o.node(p[0], p[1])
+					at[p] = id
+				}
+				ring = append(ring, id)
+				bar = append(bar, p)
+			}
+			ring = append(ring, barID[0])
+			bar = append(bar, bar[0])
+			if mode&8 != 0 {
+				slices.Reverse(ring)
+			}
+			o.way("natural=water", ring...)
+		case mode&2 != 0: // split into two ways at a middle vertex
 			o.way(tags, barID[:6]...)
 			o.way(tags, barID[5:]...)
-		} else {
+		default:
 			o.way(tags, barID...)
 		}
 		// The walk: from (0, −20) to (0, 20) through up to 12 fuzzed points
