@@ -12,25 +12,32 @@ import (
 // crosses one, with the fraction of the edge at which it does:
 //
 //   - geometrically, where the edge's segment crosses a barrier segment
-//     without sharing an end point with it (a bridge over, a tunnel under);
-//   - topologically, at a node lying on a barrier line with walkable edges
-//     strictly on both of its sides, or on its left side and along it (an
-//     at-grade level crossing, a ford, a bridge glued to a riverbank): the
-//     edges leaving it into the barrier's left side — the left of the
-//     line's direction, the interior of a water area (outlines are oriented
-//     counter-clockwise) — are flagged.
+//     that has no vertex on it (a bridge over, a tunnel under);
+//   - topologically, at a node lying on a barrier vertex (shared, or at the
+//     same position) with walkable edges strictly on both of its sides, or
+//     on its left side and along it (an at-grade level crossing, a ford, a
+//     bridge glued to a riverbank): the edges leaving it into the barrier's
+//     left side — the left of the line's direction, the interior of a water
+//     area (outlines are oriented counter-clockwise) — are flagged;
+//   - likewise where a barrier vertex lies inside an edge's segment: the
+//     edge is flagged when it passes from the left of the barrier there to
+//     its right or along it, or back.
 //
-// Both rules treat a point lying exactly on a barrier line as being on its
-// right side, so a walkable polyline going from one side of a barrier to the
-// other has at least one flagged edge however its nodes fall on the line,
-// while an edge running along a barrier (collinear, or from one of its
-// nodes to the next) and a path touching a barrier node from one side only
-// are not flagged. An edge crossing several barriers (a river's centre line
-// and both banks of its area) is flagged once. Approximations remain where
-// a walk meets a barrier node without crossing: at a level crossing that is
-// also a street junction, or where a path follows a railway's or river's
-// nodes and leaves them to the left, walking between two left-side edges
-// passes flagged edges although it does not cross.
+// A walk node lying exactly on a barrier segment (not a vertex) counts as
+// on its right side. Together (FuzzBarrierSeparates checks it on exact
+// grids), a walkable polyline going from one side of a barrier to the other
+// has at least one flagged edge however its nodes fall on the barrier, and
+// an edge that does not touch a barrier is never flagged; an edge running
+// along a barrier (collinear, or from one of its nodes to the next) and a
+// path touching a barrier node from one side only are not flagged. An edge
+// crossing several barriers (a river's centre line and both banks of its
+// area) is flagged once. Approximations remain where a walk meets a barrier
+// without crossing it: at a level crossing that is also a street junction,
+// where a path follows a railway's or river's nodes and leaves them to the
+// left, or touches a barrier segment between its vertices from the left,
+// walking between two left-side edges passes flagged edges although it
+// does not cross. A barrier split into ways that meet head to head has no
+// consistent left side at the join.
 //
 // All geometry is exact integer arithmetic on the 1e-7° coordinates of
 // the extract (a float fallback only for segments spanning over 200°).
