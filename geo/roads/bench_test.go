@@ -5,6 +5,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -240,4 +241,32 @@ func BenchmarkBuildDemo(b *testing.B) {
 			b.ReportMetric(float64(g.Stats().BarrierEdges), "barrier-edges")
 		})
 	}
+	// Barrier detection alone on the built graph's edges.
+	g := raw.build(DefaultMinComponentNodes)
+	raw.stats = st
+	find := func(id int64) int {
+		i, ok := slices.BinarySearch(raw.nodeIDs, id)
+		if !ok {
+			return -1
+		}
+		return i
+	}
+	rawOf := make([]int32, g.NumNodes())
+	for u := range rawOf {
+		rawOf[u] = int32(find(g.osmIDs[u]))
+	}
+	b.Run("detect-only", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			flags := make([]uint8, g.NumEdges())
+			markBarriers(raw, find, g.edgeU, g.edgeV, flags, rawOf)
+			n = 0
+			for _, f := range flags {
+				if f&edgeBarrier != 0 {
+					n++
+				}
+			}
+		}
+		b.ReportMetric(float64(n), "barrier-edges")
+	})
 }
