@@ -109,7 +109,9 @@ type Plan struct {
 	Metric string
 	Stages [data.NumStages]StagePlan
 	// Adjacency is the unit adjacency the zones were judged by (nil when
-	// contiguity was not considered). Shared, never modified.
+	// contiguity was not considered): the map's, less, with a road-network
+	// metric, the neighbours that cannot walk to each other without
+	// crossing a barrier or a long detour. Shared, never modified.
 	Adjacency [][]int32
 	Report    *Report
 }

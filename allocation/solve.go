@@ -71,7 +71,12 @@ func Solve(ctx context.Context, in Input) (*Plan, error) {
 	if metric == nil {
 		metric = geo.StraightLine(in.Dataset.Planar)
 	}
-	plan := &Plan{Dataset: in.Dataset, Policy: in.Policy, Metric: metric.Name(), Adjacency: in.Adjacency}
+	adj, err := walkingAdjacency(ctx, in.Dataset, metric, in.Adjacency)
+	if err != nil {
+		return nil, fmt.Errorf("solve: %w", err)
+	}
+	in.Adjacency = adj
+	plan := &Plan{Dataset: in.Dataset, Policy: in.Policy, Metric: metric.Name(), Adjacency: adj}
 	var wg sync.WaitGroup
 	var errs [data.NumStages]error
 	current := CurrentZones(in.Dataset)

@@ -53,6 +53,10 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 	if metric == nil {
 		metric = geo.StraightLine(ds.Planar)
 	}
+	adjacency, err := walkingAdjacency(ctx, ds, metric, adjacency)
+	if err != nil {
+		return nil, fmt.Errorf("from zones: %w", err)
+	}
 	plan := &Plan{Dataset: ds, Policy: pol, Metric: metric.Name(), Adjacency: adjacency}
 	for st := range data.NumStages {
 		zone := make([]int32, len(ds.Units))

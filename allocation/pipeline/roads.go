@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -21,11 +22,48 @@ import (
 // OpenStreetMap file.
 const RoadsBlob = "roads"
 
+// DefaultBarrierPenaltyMeters is what crossing a river, a railway or a
+// motorway (on a bridge, in a tunnel, at a level crossing) costs by
+// default in the zoning's walking metric: a pupil is zoned up to 2 km of
+// extra walk away rather than across such a barrier (POLICY.md §B4: day
+// pupils should not cross trunk roads, highways or railways), and only
+// crosses where the seats on their own side run out. Distances reported
+// stay the metres walked.
+const DefaultBarrierPenaltyMeters = 2000
+
+// DefaultRoadOptions are the walking-metric options of the command line
+// and the service unless told otherwise: RoadOptions with the default
+// barrier penalty and no major-road crossing penalty.
+func DefaultRoadOptions() roads.Options {
+	o, _ := RoadOptions(0, DefaultBarrierPenaltyMeters)
+	return o
+}
+
+// RoadOptions returns the walking-metric options with the given penalties
+// (metres per at-grade crossing of a trunk or primary road, and per
+// barrier crossed), or an error naming the flag when one is negative or
+// not finite. The search radius (roads.Options.MaxWalkMeters, which bounds
+// the cost, penalties included) is the roads default widened by two
+// barrier penalties, so that a school within the default walk is still
+// found across a bridge or two.
+func RoadOptions(crossingPenalty, barrierPenalty float64) (roads.Options, error) {
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"--crossing-penalty", crossingPenalty}, {"--barrier-penalty", barrierPenalty}} {
+		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return roads.Options{}, fmt.Errorf("%s must be a finite number of metres ≥ 0, not %v", f.name, f.v)
+		}
+	}
+	return roads.Options{MajorCrossingPenaltyMeters: crossingPenalty, BarrierPenaltyMeters: barrierPenalty,
+		MaxWalkMeters: roads.DefaultMaxWalkMeters + 2*barrierPenalty}, nil
+}
+
 // LoadRoads imports the OpenStreetMap extract at path (.osm, .osm.bz2 or
-// .osm.pbf) and returns the walking-distance metric over it, with default
-// options. The metric is a *roads.Network (Name "walking").
+// .osm.pbf) and returns the walking-distance metric over it, with
+// DefaultRoadOptions. The metric is a *roads.Network (Name "walking").
 func LoadRoads(ctx context.Context, path string) (geo.Metric, error) {
-	return LoadRoadsWith(ctx, path, roads.Options{})
+	return LoadRoadsWith(ctx, path, DefaultRoadOptions())
 }
 
 // LoadRoadsWith is LoadRoads with options (e.g. a major-road crossing

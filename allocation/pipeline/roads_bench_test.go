@@ -90,7 +90,7 @@ func BenchmarkWalkingCity(b *testing.B) {
 			if err := h.UnmarshalBinary(blob); err != nil {
 				b.Fatal(err)
 			}
-			if nw, err = roads.NewNetwork(&h, roads.Options{}); err != nil {
+			if nw, err = roads.NewNetwork(&h, DefaultRoadOptions()); err != nil {
 				b.Fatal(err)
 			}
 		})
@@ -148,6 +148,11 @@ func BenchmarkWalkingCity(b *testing.B) {
 			b.ReportMetric(float64(r.MajorCrossingPupils), "primary-crossing-pupils")
 			b.ReportMetric(100*r.NearZoneRatio, "primary-near-%")
 		}
+		// The demo's river: primary pupils zoned to a school on its
+		// other bank (issue 7, acceptance 2, at city scale).
+		r := newRiver(b, c.Streets, ds.Units[0].Loc[1])
+		b.ReportMetric(float64(acrossRiver(ds, plan, data.Primary, r).Pupils), "primary-across-river")
+		b.ReportMetric(float64(plan.Report.Stages["primary"].BarrierCrossingPupils), "primary-barrier-pupils")
 		for _, st := range []string{"primary", "junior"} {
 			if r := plan.Report.Stages[st]; r != nil {
 				b.ReportMetric(float64(r.PupilsOverCapacity), st+"-over-capacity")

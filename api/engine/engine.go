@@ -165,7 +165,8 @@ func New(st *store.Store, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{st: st, log: log, geoms: map[string]*scenarioGeom{}, metrics: map[int64]string{}}
+	return &Engine{st: st, log: log, geoms: map[string]*scenarioGeom{}, metrics: map[int64]string{},
+		roadOpts: pipeline.DefaultRoadOptions()}
 }
 
 var _ api.Engine = (*Engine)(nil)

@@ -175,7 +175,7 @@ func importRoads(ctx context.Context, env *cliEnv, path string, d *data.Dataset)
 	if err != nil {
 		return nil, "", fmt.Errorf("encode road network: %w", err)
 	}
-	nw, err := roads.NewNetwork(g, roads.Options{})
+	nw, err := roads.NewNetwork(g, pipeline.DefaultRoadOptions())
 	if err != nil {
 		return nil, "", fmt.Errorf("road network %s: %w", path, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 
 	"github.com/paulmach/orb"
 
@@ -32,6 +31,7 @@ type inputFlags struct {
 	scenario        string
 	roads           string
 	crossingPenalty float64
+	barrierPenalty  float64
 
 	// Set by load: the distance metric the flags name (nil: straight line,
 	// which pipeline.Prepare takes as its default) and, for a road network,
@@ -53,11 +53,13 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.scenario, "scenario", "", "scenario `name` in --db")
 	fs.StringVar(&f.roads, "roads", "", "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): use walking distances on its streets (default with --db: the scenario's imported road network, if any)")
 	fs.Float64Var(&f.crossingPenalty, "crossing-penalty", 0, "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network")
+	fs.Float64Var(&f.barrierPenalty, "barrier-penalty", pipeline.DefaultBarrierPenaltyMeters, "extra cost in `metres` of crossing a river, railway or motorway, with a road network (0: plain walking metres)")
 }
 
-// roadOptions are the walking-metric options the flags give.
+// roadOptions are the walking-metric options the flags give (checked by
+// load).
 func (f *inputFlags) roadOptions() roads.Options {
-	return roads.Options{MajorCrossingPenaltyMeters: f.crossingPenalty}
+	return roads.Options{MajorCrossingPenaltyMeters: f.crossingPenalty, BarrierPenaltyMeters: f.barrierPenalty}
 }
 
 // Metric returns the distance metric chosen by the flags, known after load:
@@ -70,8 +72,8 @@ func (f *inputFlags) Metric() geo.Metric { return f.metric }
 // that cannot walk to a school of its stage and every school off the
 // network; those units get no straight-line distance.
 func (f *inputFlags) load(ctx context.Context, env *cliEnv) (*data.Dataset, orb.Geometry, *store.Store, error) {
-	if f.crossingPenalty < 0 || math.IsNaN(f.crossingPenalty) || math.IsInf(f.crossingPenalty, 0) {
-		return nil, nil, nil, fmt.Errorf("--crossing-penalty must be a finite number of metres ≥ 0")
+	if _, err := pipeline.RoadOptions(f.crossingPenalty, f.barrierPenalty); err != nil {
+		return nil, nil, nil, err
 	}
 	ds, boundary, st, err := f.loadData(ctx, env)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -61,6 +60,7 @@ type serveConfig struct {
 	// demo city loaded into an empty database gets its own streets.
 	roads           string
 	crossingPenalty float64
+	barrierPenalty  float64
 	demoWalking     bool
 }
 
@@ -105,6 +105,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig) (envErr error) {
 	fs.DurationVar(&c.grace, "grace", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&c.roads, "roads", envString("CATCHMENT_ROADS", ""), "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): zone every scenario that has no road network of its own (import --roads) by walking distance on its streets; a plan solved on foot is served only with its road network, never re-measured by straight line (env CATCHMENT_ROADS)")
 	fs.Float64Var(&c.crossingPenalty, "crossing-penalty", num("CATCHMENT_CROSSING_PENALTY", 0), "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network (env CATCHMENT_CROSSING_PENALTY)")
+	fs.Float64Var(&c.barrierPenalty, "barrier-penalty", num("CATCHMENT_BARRIER_PENALTY", pipeline.DefaultBarrierPenaltyMeters), "extra cost in `metres` of crossing a river, railway or motorway, with a road network; 0 for plain walking metres (env CATCHMENT_BARRIER_PENALTY)")
 	fs.BoolVar(&c.demoWalking, "demo-walking", envString("CATCHMENT_DEMO_WALKING", "") == "true", "store the demo city's own streets with it when loading it into an empty database, so that it is zoned by walking distance (a slower first solve) (env CATCHMENT_DEMO_WALKING=true)")
 	return envErr
 }
@@ -128,7 +129,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fallback, roadOpts, err := serveRoads(ctx, log, c.roads, c.crossingPenalty)
+	fallback, roadOpts, err := serveRoads(ctx, log, c.roads, c.crossingPenalty, c.barrierPenalty)
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return fmt.Errorf("find own executable for the solve worker: %w", err)
 		}
-		eng.SetSolver(workerSolver(exe, c.db, log, roadArgs(c.roads, c.crossingPenalty)))
+		eng.SetSolver(workerSolver(exe, c.db, log, roadArgs(c.roads, c.crossingPenalty, c.barrierPenalty)))
 	}
 	var origins []string
 	for _, o := range strings.Split(c.cors, ",") {
@@ -179,13 +180,13 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	return srv.Serve(ctx, ln, c.grace)
 }
 
-// serveRoads checks the crossing penalty and loads the --roads extract
-// (nil without one): the walking network of every scenario without a
-// stored one, and the options of the stored ones.
-func serveRoads(ctx context.Context, log *slog.Logger, path string, penalty float64) (*roads.Network, roads.Options, error) {
-	opts := roads.Options{MajorCrossingPenaltyMeters: penalty}
-	if penalty < 0 || math.IsNaN(penalty) || math.IsInf(penalty, 0) {
-		return nil, opts, errors.New("--crossing-penalty must be a finite number of metres ≥ 0")
+// serveRoads checks the penalties and loads the --roads extract (nil
+// without one): the walking network of every scenario without a stored
+// one, and the options of the stored ones.
+func serveRoads(ctx context.Context, log *slog.Logger, path string, penalty, barrier float64) (*roads.Network, roads.Options, error) {
+	opts, err := pipeline.RoadOptions(penalty, barrier)
+	if err != nil {
+		return nil, opts, err
 	}
 	if path == "" {
 		return nil, opts, nil
@@ -202,7 +203,7 @@ func serveRoads(ctx context.Context, log *slog.Logger, path string, penalty floa
 
 // roadArgs are the solve worker's flags that give it the server's road
 // network, so that it solves with the same metric.
-func roadArgs(path string, penalty float64) []string {
+func roadArgs(path string, penalty, barrier float64) []string {
 	var args []string
 	if path != "" {
 		args = append(args, "--roads", path)
@@ -210,7 +211,7 @@ func roadArgs(path string, penalty float64) []string {
 	if penalty != 0 {
 		args = append(args, "--crossing-penalty", strconv.FormatFloat(penalty, 'g', -1, 64))
 	}
-	return args
+	return append(args, "--barrier-penalty", strconv.FormatFloat(barrier, 'g', -1, 64))
 }
 
 // demoStreets is the walking graph of the demo city's own streets.
@@ -392,11 +393,12 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 func (t *tailBuffer) String() string { return string(t.b) }
 
 func runServeWorker(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "serve-worker", "--db FILE --scenario NAME [--roads FILE] [--crossing-penalty M] < policy.json")
+	fs := newFlagSet(env, "serve-worker", "--db FILE --scenario NAME [--roads FILE] [--crossing-penalty M] [--barrier-penalty M] < policy.json")
 	db := fs.String("db", "", "SQLite database `file`")
 	scenario := fs.String("scenario", "", "scenario `name` to solve")
 	roadsFile := fs.String("roads", "", "OpenStreetMap extract `file` for a scenario without a stored road network (serve's --roads)")
 	penalty := fs.Float64("crossing-penalty", 0, "major-road crossing penalty in `metres` (serve's --crossing-penalty)")
+	barrier := fs.Float64("barrier-penalty", pipeline.DefaultBarrierPenaltyMeters, "barrier crossing penalty in `metres` (serve's --barrier-penalty)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -409,7 +411,7 @@ func runServeWorker(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	fallback, roadOpts, err := serveRoads(ctx, env.log, *roadsFile, *penalty)
+	fallback, roadOpts, err := serveRoads(ctx, env.log, *roadsFile, *penalty, *barrier)
 	if err != nil {
 		return err
 	}
