@@ -62,13 +62,17 @@ type network struct {
 	byFacOff []int32
 	byFacArc []int32
 	solves   int
+	// cheap is true for straight-line metrics, which measure one pair
+	// cheaply; others (road networks) are asked in batches.
+	cheap bool
+	ctx   context.Context
 }
 
 // buildNetwork sets up stage st. kE and kC are the nearest existing schools
 // and candidate sites first offered to each unit (every facility when the
 // instance is small).
 func buildNetwork(ctx context.Context, ds *data.Dataset, st data.Stage, metric geo.Metric, cands []site, kE, kC int) (*network, error) {
-	n := &network{st: st, metric: metric}
+	n := &network{st: st, metric: metric, ctx: ctx, cheap: metric.Name() == geo.StraightLine(ds.Planar).Name()}
 	var elocs []orb.Point
 	for i := range ds.Schools {
 		if ds.Schools[i].Zoneable(st) {
@@ -133,7 +137,8 @@ func buildNetwork(ctx context.Context, ds *data.Dataset, st data.Stage, metric g
 
 // smallArcs is the instance size (units × facilities) below which every
 // unit is offered every facility, so the relaxation is exact without pricing.
-const smallArcs = 20000
+// A variable so that tests can exercise pricing on small cities.
+var smallArcs = 20000
 
 type row struct {
 	dest   []int32
@@ -151,6 +156,7 @@ func (n *network) feasibleArcs(rows []row) {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return n.pupils[order[a]] > n.pupils[order[b]] })
+	var pairs []geo.Pair
 	for _, lu := range order {
 		pick := int32(-1)
 		n.findex.Scan(n.ulocs[lu], func(nb geo.Neighbor) bool {
@@ -165,8 +171,18 @@ func (n *network) feasibleArcs(rows []row) {
 		}
 		left[pick] -= n.pupils[lu]
 		if !slices.Contains(rows[lu].dest, pick) {
-			rows[lu].dest = append(rows[lu].dest, pick)
-			rows[lu].meters = append(rows[lu].meters, n.metric.Meters(n.ulocs[lu], n.flocs[pick]))
+			pairs = append(pairs, geo.Pair{Origin: int32(lu), Dest: pick, Limit: math.Inf(1)})
+		}
+	}
+	// Measured in one batch (one search per school on a road network).
+	res, err := geo.MeasurePairs(n.ctx, n.metric, n.ulocs, n.flocs, pairs)
+	if err != nil {
+		return // cancelled: the caller checks ctx
+	}
+	for i, p := range pairs {
+		if !math.IsInf(res[i].Cost, 1) {
+			rows[p.Origin].dest = append(rows[p.Origin].dest, p.Dest)
+			rows[p.Origin].meters = append(rows[p.Origin].meters, res[i].Cost)
 		}
 	}
 }
@@ -346,6 +362,9 @@ func (n *network) priceArcs() bool {
 	if len(n.units) == 0 {
 		return false
 	}
+	if pm, ok := n.metric.(geo.PricedMetric); ok && !n.cheap {
+		return n.priceArcsPriced(pm)
+	}
 	rows := make([]row, len(n.units))
 	added := 0
 	for lu := range n.units {
@@ -369,6 +388,55 @@ func (n *network) priceArcs() bool {
 			}
 			return true
 		})
+		if len(extra) > 0 {
+			added += len(extra)
+			rows[lu] = row{dest: append(append([]int32(nil), d...), extra...), meters: append(append([]float64(nil), m...), extraM...)}
+		}
+	}
+	if added == 0 {
+		return false
+	}
+	n.build(rows)
+	return true
+}
+
+// closedPrice keeps closed facilities out of priceArcsPriced's search.
+const closedPrice = 1e9
+
+// priceArcsPriced is priceArcs for metrics that search by distance plus
+// price themselves (road networks): one search gives every unit its
+// pricedK open facilities of least distance + seat price over all of
+// them, and those that beat the unit's value and are missing from its row
+// are added. Equivalent to the straight-line scan, without a search per
+// pair.
+func (n *network) priceArcsPriced(pm geo.PricedMetric) bool {
+	const pricedK = 8
+	price := make([]float64, n.nF)
+	for f := range price {
+		price[f] = closedPrice
+		if n.open[f] {
+			price[f] = n.price(f)
+		}
+	}
+	cand, err := pm.NearestPriced(n.ctx, n.ulocs, n.flocs, price, pricedK)
+	if err != nil {
+		return false // cancelled: the caller checks ctx
+	}
+	rows := make([]row, len(n.units))
+	added := 0
+	for lu := range n.units {
+		d, m := n.cand.Row(lu)
+		rows[lu] = row{dest: d, meters: m}
+		v := n.unitValue(lu)
+		var extra []int32
+		var extraM []float64
+		pd, pm := cand.Row(lu)
+		for x, f := range pd {
+			if n.open[f] && !slices.Contains(d, f) && pm[x]+price[f] < v-0.5 {
+				extra = append(extra, f)
+				extraM = append(extraM, pm[x])
+			}
+		}
 		if len(extra) > 0 {
 			added += len(extra)
 			rows[lu] = row{dest: append(append([]int32(nil), d...), extra...), meters: append(append([]float64(nil), m...), extraM...)}

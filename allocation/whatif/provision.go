@@ -1,6 +1,7 @@
 package whatif
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -141,6 +142,10 @@ func CheckProvision(ds *data.Dataset, comms []Community, pol allocation.Policy, 
 	if metric == nil {
 		metric = geo.StraightLine(ds.Planar)
 	}
+	schoolLocs := make([]orb.Point, len(ds.Schools))
+	for i := range ds.Schools {
+		schoolLocs[i] = ds.Schools[i].Loc
+	}
 	var out []Provision
 	for _, c := range comms {
 		if c.Population < 0 {
@@ -166,12 +171,27 @@ func CheckProvision(ds *data.Dataset, comms []Community, pol allocation.Policy, 
 			sp.RequiredSeats = sp.RequiredSchools * sp.RequiredClasses * pol.ClassSize[st]
 			sp.ExpectedPupils = int(math.Round(float64(c.Population) * r.ChildrenPerResident[st]))
 			radius := pol.ServiceRadiusMeters[st]
+			// Distances to the schools outside the community, in one batch
+			// (one short search per school on a road network).
+			var pairs []geo.Pair
+			for i := range ds.Schools {
+				if s := &ds.Schools[i]; s.Zoneable(st) && !inside(c, s.Loc) {
+					pairs = append(pairs, geo.Pair{Origin: 0, Dest: int32(i), Limit: radius})
+				}
+			}
+			res, err := geo.MeasurePairs(context.Background(), metric, []orb.Point{c.Loc}, schoolLocs, pairs)
+			if err != nil {
+				return nil, fmt.Errorf("community %q: %w", c.ID, err)
+			}
+			far := map[int32]bool{}
+			for x, pr := range pairs {
+				if !(res[x].Cost <= radius) {
+					far[pr.Dest] = true
+				}
+			}
 			for i := range ds.Schools {
 				s := &ds.Schools[i]
-				if !s.Zoneable(st) {
-					continue
-				}
-				if !inside(c, s.Loc) && metric.Meters(c.Loc, s.Loc) > radius {
+				if !s.Zoneable(st) || far[int32(i)] {
 					continue
 				}
 				sp.SchoolsInRadius++
