@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"catchment/allocation/whatif"
 	"catchment/data"
 	"catchment/data/store"
+	"catchment/geo"
 )
 
 func init() {
@@ -188,7 +190,7 @@ func parseHousing(s string) (whatif.Housing, error) {
 }
 
 func runScenarioDerive(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "scenario derive", "--db FILE --from PARENT --name NEW [changes...] [--force] [--out DIR]")
+	fs := newFlagSet(env, "scenario derive", "--db FILE --from PARENT --name NEW [changes...] [--force] [--out DIR [--roads F]]")
 	db := fs.String("db", "", "SQLite database `file`")
 	from := fs.String("from", "", "parent scenario `name`")
 	name := fs.String("name", "", "new scenario `name`")
@@ -204,6 +206,8 @@ func runScenarioDerive(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Var(&growArea, "grow-area", "scale pupils of an area class: `area=FACTOR`, e.g. urban=1.1 (repeatable)")
 	fs.Var(&growPoly, "grow-polygon", "scale pupils inside a GeoJSON polygon: `FILE=FACTOR` (repeatable)")
 	fs.Var(&housing, "housing", "add a housing development: `id,lon,lat,population[,area[,name]]` (repeatable)")
+	var rf inputFlags
+	registerRoadFlags(fs, &rf)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -340,7 +344,7 @@ func runScenarioDerive(ctx context.Context, env *cliEnv, args []string) error {
 	if *out == "" {
 		return nil
 	}
-	return compareScenarios(ctx, env, st, *db, *from, *name, pol, *out)
+	return compareScenarios(ctx, env, st, *db, *from, *name, pol, *out, rf)
 }
 
 func runScenarioList(ctx context.Context, env *cliEnv, args []string) error {
@@ -388,12 +392,14 @@ func runScenarioList(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runScenarioCompare(ctx context.Context, env *cliEnv, args []string) error {
-	fs := newFlagSet(env, "scenario compare", "--db FILE --a PARENT --b CHILD --out DIR [--policy F]")
+	fs := newFlagSet(env, "scenario compare", "--db FILE --a PARENT --b CHILD --out DIR [--policy F] [--roads F]")
 	db := fs.String("db", "", "SQLite database `file`")
 	a := fs.String("a", "", "base scenario `name` (default: the parent of --b)")
 	b := fs.String("b", "", "derived scenario `name`")
 	out := fs.String("out", "", "output `directory`")
 	policyFile := fs.String("policy", "", "policy JSON `file` for scenarios that must be solved")
+	var rf inputFlags
+	registerRoadFlags(fs, &rf)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -421,32 +427,65 @@ func runScenarioCompare(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		*a = info.Parent
 	}
-	return compareScenarios(ctx, env, st, *db, *a, *b, pol, *out)
+	return compareScenarios(ctx, env, st, *db, *a, *b, pol, *out, rf)
+}
+
+// registerRoadFlags registers on fs the road-network flags of inputFlags
+// (--roads, --crossing-penalty, --barrier-penalty) for commands that read
+// stored scenarios: with --roads, scenarios are measured on its streets
+// instead of the road network stored with them (needed for a walking plan
+// of a scenario imported without --roads).
+func registerRoadFlags(fs *flag.FlagSet, f *inputFlags) {
+	fs.StringVar(&f.roads, "roads", "", "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): new plans are solved, and stored walking plans rebuilt, by walking distance on its streets (default: each scenario's imported road network, if any)")
+	fs.Float64Var(&f.crossingPenalty, "crossing-penalty", 0, "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network")
+	fs.Float64Var(&f.barrierPenalty, "barrier-penalty", pipeline.DefaultBarrierPenaltyMeters, "extra cost in `metres` of crossing a river, railway or motorway, with a road network (0: plain walking metres)")
 }
 
 // scenarioPlan returns the latest stored plan of a scenario, solving (and
 // storing) one when there is none. The scenario is read as --db/--scenario
-// would read it (boundary and cached road network included).
-func scenarioPlan(ctx context.Context, env *cliEnv, st *store.Store, dbPath, name string, pol allocation.Policy) (*allocation.Plan, *pipeline.Prepared, error) {
-	in := inputFlags{db: dbPath, scenario: name}
+// would read it (boundary and cached road network included; rf's --roads
+// and penalties apply as they do for solve --db).
+//
+// A stored plan is rebuilt with the metric it was solved with (its Meta's
+// pipeline.MetaMetric, or for an edit revision its lineage's first plan's),
+// never with another: a straight-line plan stays straight-line even when
+// the scenario now has a road network, and a walking plan without a road
+// network fails with an error wrapping errNoRoads.
+func scenarioPlan(ctx context.Context, env *cliEnv, st *store.Store, dbPath, name string, pol allocation.Policy, rf inputFlags) (*allocation.Plan, *pipeline.Prepared, error) {
+	in := inputFlags{db: dbPath, scenario: name, roads: rf.roads, crossingPenalty: rf.crossingPenalty, barrierPenalty: rf.barrierPenalty}
 	ds, boundary, own, err := in.load(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
 	own.Close()
-	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
-	if err != nil {
-		return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
-	}
 	rec, err := st.LatestPlan(ctx, name)
 	if err == nil {
+		recorded, err := planMetricName(ctx, st, rec)
+		if err != nil {
+			return nil, nil, err
+		}
+		m, err := metricForPlan(rec, recorded, ds, in.Metric())
+		if err != nil {
+			return nil, nil, err
+		}
+		prep, err := pipeline.Prepare(ctx, ds, boundary, m)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
+		}
 		plan, err := prep.FromRecord(ctx, rec)
-		return plan, prep, err
+		if err != nil {
+			return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
+		}
+		return plan, prep, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, nil, err
 	}
-	env.log.Info("solving", "scenario", name)
+	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
+	if err != nil {
+		return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
+	}
+	env.log.Info("solving", "scenario", name, "metric", prep.Metric.Name())
 	plan, err := prep.Solve(ctx, pol, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("scenario %q: %w", name, err)
@@ -461,16 +500,87 @@ func scenarioPlan(ctx context.Context, env *cliEnv, st *store.Store, dbPath, nam
 	return plan, prep, nil
 }
 
+// errNoRoads is wrapped by the error of rebuilding a plan solved with
+// walking distances when no road network is at hand.
+var errNoRoads = errors.New("no road network")
+
+// walkingMetricName is the name walking plans record (roads.Network.Name).
+const walkingMetricName = "walking"
+
+// planMetricName is the name of the metric rec was solved with: its Meta's
+// pipeline.MetaMetric, or for an edit revision (whose Meta has none) that of
+// its lineage's first plan; "" (straight line) for plans stored before
+// metrics were recorded.
+func planMetricName(ctx context.Context, st *store.Store, rec *store.PlanRecord) (string, error) {
+	if m := metaMetric(rec.Meta); m != "" || rec.Parent == 0 {
+		return m, nil
+	}
+	infos, err := st.Plans(ctx, rec.Scenario)
+	if err != nil {
+		return "", fmt.Errorf("plan %d: lineage: %w", rec.ID, err)
+	}
+	parent := make(map[int64]int64, len(infos))
+	for _, pi := range infos {
+		parent[pi.ID] = pi.Parent
+	}
+	root := rec.Parent
+	for range infos { // a lineage has no cycles, but never loop forever
+		p, ok := parent[root]
+		if !ok || p == 0 {
+			break
+		}
+		root = p
+	}
+	r, err := st.Plan(ctx, root)
+	if err != nil {
+		return "", fmt.Errorf("plan %d: lineage plan %d: %w", rec.ID, root, err)
+	}
+	return metaMetric(r.Meta), nil
+}
+
+// metaMetric is the metric named in a plan's Meta, "" when none (or when
+// Meta is not a JSON object).
+func metaMetric(meta json.RawMessage) string {
+	var m map[string]any
+	if len(meta) == 0 || json.Unmarshal(meta, &m) != nil {
+		return ""
+	}
+	s, _ := m[pipeline.MetaMetric].(string)
+	return s
+}
+
+// metricForPlan returns the metric to rebuild plan rec with, given the name
+// it records (see planMetricName) and the metric the scenario's flags give
+// (nil: straight line): the straight line for straight-line plans (and old
+// plans without a name), the road network for walking plans, and an error
+// wrapping errNoRoads when a walking plan has no road network at hand.
+func metricForPlan(rec *store.PlanRecord, recorded string, ds *data.Dataset, available geo.Metric) (geo.Metric, error) {
+	switch recorded {
+	case "", geo.Geodesic{}.Name(), geo.Euclidean{}.Name():
+		return geo.StraightLine(ds.Planar), nil
+	case walkingMetricName:
+		if available == nil || available.Name() != walkingMetricName {
+			return nil, fmt.Errorf("%w: scenario %q: plan %d was zoned by walking distance, but the scenario has no road network stored with it: give --roads FILE (the same OpenStreetMap extract) or re-import the scenario with catchment import --roads",
+				errNoRoads, rec.Scenario, rec.ID)
+		}
+		return available, nil
+	}
+	return nil, fmt.Errorf("scenario %q: plan %d was solved with an unknown distance metric %q", rec.Scenario, rec.ID, recorded)
+}
+
 // compareScenarios writes comparison.json, changes.csv, changes.geojson and
 // schools.csv into out, plus the derived plan's outputs under out/plan.
-func compareScenarios(ctx context.Context, env *cliEnv, st *store.Store, dbPath, a, b string, pol allocation.Policy, out string) error {
-	pa, _, err := scenarioPlan(ctx, env, st, dbPath, a, pol)
+func compareScenarios(ctx context.Context, env *cliEnv, st *store.Store, dbPath, a, b string, pol allocation.Policy, out string, rf inputFlags) error {
+	pa, _, err := scenarioPlan(ctx, env, st, dbPath, a, pol, rf)
 	if err != nil {
 		return err
 	}
-	pb, prepB, err := scenarioPlan(ctx, env, st, dbPath, b, pol)
+	pb, prepB, err := scenarioPlan(ctx, env, st, dbPath, b, pol, rf)
 	if err != nil {
 		return err
+	}
+	if pa.Metric != pb.Metric {
+		env.log.Warn("the two plans are measured by different distances: their distances do not compare", a, pa.Metric, b, pb.Metric)
 	}
 	c, err := whatif.Compare(a, b, pa, pb)
 	if err != nil {
