@@ -479,10 +479,6 @@ func (p *stageProblem) dist(lu, ls int32) float64 {
 	return v
 }
 
-// prefetchLimit is the largest distance to a neighbour's school that
-// prefetch measures for a unit whose own zone school is own metres away.
-func prefetchLimit(own float64) float64 { return math.Inf(1) }
-
 // measure measures unit–school pairs (local indices) in one batch.
 func (p *stageProblem) measure(what string, pairs []geo.Pair) ([]geo.PairResult, error) {
 	t0 := time.Now()
@@ -588,10 +584,8 @@ const roomArcs = 6
 // the local search are about to ask for and the candidate rows lack: each
 // unit to the zone schools of its neighbours (moves keep zones whole, so
 // a unit only ever joins a neighbour's zone) and to its own zone school.
-// A neighbour's school farther than prefetchLimit of the unit's own is
-// not worth moving to: it is cached as +Inf (no move considers it), which
-// bounds each school's search. Straight-line metrics are cheap per pair
-// and skip it.
+// Pairs knownDist was asked for and did not know are measured too.
+// Straight-line metrics are cheap per pair and skip it.
 func (p *stageProblem) prefetch(zone []int32) {
 	if p.cheap {
 		return
@@ -613,11 +607,7 @@ func (p *stageProblem) prefetch(zone []int32) {
 		if _, ok := p.extra[key]; ok {
 			return
 		}
-		limit := math.Inf(1)
-		if own := zone[lu]; own >= 0 && own != s {
-			limit = prefetchLimit(p.dist(lu, own))
-		}
-		pairs = append(pairs, geo.Pair{Origin: lu, Dest: s, Limit: limit})
+		pairs = append(pairs, geo.Pair{Origin: lu, Dest: s, Limit: math.Inf(1)})
 	}
 	p.extraMu.Lock()
 	queued := p.wanted

@@ -1,0 +1,80 @@
+package allocation
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"catchment/data"
+	"catchment/data/demo"
+	"catchment/geo"
+	"catchment/geo/roads"
+)
+
+// pairOnly hides geo.PricedMetric from a road network, so that the solver
+// prices arcs by its straight-line scan and batched pair searches instead
+// of the network's distance + price search.
+type pairOnly struct{ geo.Metric }
+
+func (m pairOnly) Pairs(ctx context.Context, origins, dests []orb.Point, pairs []geo.Pair) ([]geo.PairResult, error) {
+	return m.Metric.(geo.PairMetric).Pairs(ctx, origins, dests, pairs)
+}
+
+// onePair hides every batch method: one Meters call per pair.
+type onePair struct{ geo.Metric }
+
+// TestWalkingBoundAgrees solves a demo city by walking distance three
+// ways — the network's priced search, batched pair searches, one search
+// per pair — and checks that the proven lower bounds agree (each is the
+// relaxation's optimum over all schools, to the pricing tolerance) and
+// that every plan respects the seats.
+func TestWalkingBoundAgrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("demo city with streets skipped in -short mode")
+	}
+	c, err := demo.Generate(demo.Config{Pupils: 9000, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var osm bytes.Buffer
+	if err := c.Streets.WriteOSM(&osm); err != nil {
+		t.Fatal(err)
+	}
+	g, err := roads.Read(context.Background(), &osm, roads.FormatXML, roads.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw, err := roads.NewNetwork(g, roads.Options{BarrierPenaltyMeters: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := DefaultPolicy()
+	pol.Solver.Candidates = 3 // short rows: pricing must bring the rest in
+	var bounds [3][data.NumStages]float64
+	for i, m := range []geo.Metric{nw, pairOnly{nw}, onePair{nw}} {
+		plan, err := Solve(context.Background(), Input{Dataset: &c.Dataset, Policy: pol, Metric: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for st := range data.NumStages {
+			sp := &plan.Stages[st]
+			bounds[i][st] = sp.LowerBound
+			if sp.LowerBound <= 0 || sp.Objective < sp.LowerBound*(1-1e-9) {
+				t.Errorf("metric %d, %s: objective %.0f, bound %.0f", i, data.Stage(st), sp.Objective, sp.LowerBound)
+			}
+			if r := plan.Report.Stages[data.Stage(st).String()]; r.PupilsOverCapacity != 0 {
+				t.Errorf("metric %d, %s: %d pupils over capacity", i, data.Stage(st), r.PupilsOverCapacity)
+			}
+		}
+	}
+	for st := range data.NumStages {
+		for i := 1; i < 3; i++ {
+			if a, b := bounds[0][st], bounds[i][st]; math.Abs(a-b) > 2*certifyTolerance*b {
+				t.Errorf("%s: bound %.1f with the priced search, %.1f with pricing path %d", data.Stage(st), a, b, i)
+			}
+		}
+	}
+}
