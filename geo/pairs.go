@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -15,6 +16,66 @@ import (
 type Pair struct {
 	Origin, Dest int32
 	Limit        float64
+}
+
+// BarrierKind is a bit set of the kinds of barrier a walking path crosses
+// (on a bridge, in a tunnel or at grade). The zero value is the empty set.
+// Only the bits below are ever set; an edge that crosses several barriers
+// at once (a river beside a railway) carries several bits.
+type BarrierKind uint8
+
+// The barrier kinds, one bit each.
+const (
+	// BarrierWater is a river or canal centre line or a water-area outline
+	// (riverbank, lake, natural=water).
+	BarrierWater BarrierKind = 1 << iota
+	// BarrierRailway is a railway, light rail, narrow-gauge, subway or
+	// monorail track on the surface.
+	BarrierRailway
+	// BarrierMotorway is a motorway or motorway link (an expressway).
+	BarrierMotorway
+
+	// AllBarrierKinds is the set of every kind above.
+	AllBarrierKinds = BarrierWater | BarrierRailway | BarrierMotorway
+)
+
+// BarrierKinds lists the single kinds in bit order (water, railway,
+// motorway): the order of Names and of report keys.
+var BarrierKinds = [...]BarrierKind{BarrierWater, BarrierRailway, BarrierMotorway}
+
+// Name returns the name of a single kind — "water", "railway" or
+// "motorway" — and "" for the empty set, a combination or an unknown bit.
+func (k BarrierKind) Name() string {
+	switch k {
+	case BarrierWater:
+		return "water"
+	case BarrierRailway:
+		return "railway"
+	case BarrierMotorway:
+		return "motorway"
+	}
+	return ""
+}
+
+// Names returns the names of the kinds in the set, in bit order (nil for
+// the empty set); unknown bits are ignored.
+func (k BarrierKind) Names() []string {
+	var out []string
+	for _, b := range BarrierKinds {
+		if k&b != 0 {
+			out = append(out, b.Name())
+		}
+	}
+	return out
+}
+
+// String joins Names with "|" ("none" for the empty set), for logs and
+// test messages.
+func (k BarrierKind) String() string {
+	if k&AllBarrierKinds == 0 {
+		return "none"
+	}
+	return strings.Join(k.Names(), "|")
 }
 
 // PairResult is the answer for one Pair.
@@ -35,6 +96,12 @@ type PairResult struct {
 	// Barriers counts the barriers (rivers, railways, motorways) the path
 	// crosses on bridges, tunnels or level crossings.
 	Barriers int32
+	// BarrierKinds is the set of kinds of the barriers counted in Barriers
+	// (the OR over the path's barrier crossings): empty exactly when
+	// Barriers ≤ 0. It is also empty when the metric does not know
+	// barriers (Barriers -1) — straight-line metrics and any metric
+	// measured through Meters — so read it only when Barriers ≥ 0.
+	BarrierKinds BarrierKind
 }
 
 // PairMetric is a Metric that measures many pairs at once far faster than
@@ -49,7 +116,7 @@ type PairMetric interface {
 
 // MeasurePairs measures pairs with m: in one batch when m is a PairMetric,
 // else with one Meters call per pair spread over the machine's cores
-// (Cost == Meters, Crossings and Barriers -1). It stops with ctx's error
+// (Cost == Meters, Crossings and Barriers -1, BarrierKinds empty). It stops with ctx's error
 // when ctx is cancelled.
 func MeasurePairs(ctx context.Context, m Metric, origins, dests []orb.Point, pairs []Pair) ([]PairResult, error) {
 	if pm, ok := m.(PairMetric); ok {

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/tidwall/rtree"
+
+	"catchment/geo"
 )
 
 // Barrier crossings (see the package doc). The importer collects barrier
@@ -39,13 +41,24 @@ import (
 // does not cross. A barrier split into ways that meet head to head has no
 // consistent left side at the join.
 //
+// Each flagged edge also records the kinds (geo.BarrierKind: water,
+// railway, motorway) of the barriers it crosses: the OR of the kinds of
+// every barrier segment it crosses geometrically and of every barrier
+// whose sector decided a crossing at a vertex, so an edge flagged for
+// crossing a river and a railway at once carries both bits, and every
+// flagged edge carries at least one.
+//
 // All geometry is exact integer arithmetic on the 1e-7° coordinates of
 // the extract (a float fallback only for segments spanning over 200°).
 
 // sector is the side of a barrier at one of its vertices: the directions
 // strictly counter-clockwise from r1 to r2 (r1 the ray to the next vertex,
-// r2 the ray to the previous one, so the sector is the line's left side).
-type sector struct{ r1, r2 [2]int64 }
+// r2 the ray to the previous one, so the sector is the line's left side),
+// and the kind of the barrier it belongs to.
+type sector struct {
+	r1, r2 [2]int64
+	kind   geo.BarrierKind
+}
 
 // barrierIndex is the importer's scratch for marking barrier edges.
 type barrierIndex struct {
@@ -53,6 +66,7 @@ type barrierIndex struct {
 	tree     rtree.RTreeGN[float64, int32]
 	segA     []int32 // segment s joins raw nodes segA[s]–segB[s]
 	segB     []int32
+	segKind  []geo.BarrierKind   // segment s belongs to a barrier of kind segKind[s]
 	sectors  map[uint64][]sector // by packed coordinate of the vertex
 }
 
@@ -111,6 +125,21 @@ func sideOf(s sector, d [2]int64) int {
 	return 1
 }
 
+// kindsAt returns the kinds of the barrier sectors selected by the bit
+// mask (as returned by sides) at the vertex at packed coordinate k.
+func (bi *barrierIndex) kindsAt(k uint64, mask uint8) geo.BarrierKind {
+	var out geo.BarrierKind
+	for i, s := range bi.sectors[k] {
+		if i == maxSectors {
+			break
+		}
+		if mask&(1<<i) != 0 {
+			out |= s.kind
+		}
+	}
+	return out
+}
+
 // maxSectors bounds the barrier sectors considered at one vertex (bits of
 // the side masks).
 const maxSectors = 8
@@ -144,18 +173,22 @@ func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 	// Rays of open line ends, paired below: [0] is the ray of a way
 	// starting there (to its next vertex), [1] of a way ending there (to
 	// its previous vertex).
-	ends := map[uint64][2][][2]int64{}
+	type endRay struct {
+		r    [2]int64
+		kind geo.BarrierKind
+	}
+	ends := map[uint64][2][]endRay{}
 	ray := func(from, to int32) [2]int64 {
 		return [2]int64{int64(bi.lon[to]) - int64(bi.lon[from]), int64(bi.lat[to]) - int64(bi.lat[from])}
 	}
 	key := func(i int32) uint64 { return packCoord(bi.lon[i], bi.lat[i]) }
 	var run []int32
-	addRun := func(kind barrierKind, whole bool) {
+	addRun := func(shape barrierKind, kind geo.BarrierKind, whole bool) {
 		if len(run) < 2 {
 			return
 		}
 		closed := whole && len(run) >= 4 && key(run[0]) == key(run[len(run)-1])
-		if closed && kind == barrierArea {
+		if closed && shape == barrierArea {
 			// Orient counter-clockwise so the interior is on the left.
 			var a2 float64
 			x0, y0 := float64(bi.lon[run[0]]), float64(bi.lat[run[0]])
@@ -178,36 +211,38 @@ func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 				int32(len(bi.segA)))
 			bi.segA = append(bi.segA, a)
 			bi.segB = append(bi.segB, b)
+			bi.segKind = append(bi.segKind, kind)
 		}
 		m := len(run)
 		if closed {
 			m-- // the last vertex repeats the first
 			for i := range m {
 				v := run[i]
-				bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[(i+m-1)%m])})
+				bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[(i+m-1)%m]), kind})
 			}
 			return
 		}
 		for i := 1; i+1 < m; i++ {
 			v := run[i]
-			bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[i-1])})
+			bi.sectors[key(v)] = append(bi.sectors[key(v)], sector{ray(v, run[i+1]), ray(v, run[i-1]), kind})
 		}
-		if kind != barrierLink { // a link's ends meet the streets it serves
+		if shape != barrierLink { // a link's ends meet the streets it serves
 			e := ends[key(run[0])]
-			e[0] = append(e[0], ray(run[0], run[1]))
+			e[0] = append(e[0], endRay{ray(run[0], run[1]), kind})
 			ends[key(run[0])] = e
 			e = ends[key(run[m-1])]
-			e[1] = append(e[1], ray(run[m-1], run[m-2]))
+			e[1] = append(e[1], endRay{ray(run[m-1], run[m-2]), kind})
 			ends[key(run[m-1])] = e
 		}
 	}
-	for w, kind := range r.barKind {
+	for w, shape := range r.barKind {
+		kind := r.barWhat[w]
 		run = run[:0]
 		whole := true
 		for _, id := range r.barRefs[r.barStart[w]:r.barStart[w+1]] {
 			i := find(id)
 			if i < 0 {
-				addRun(kind, false)
+				addRun(shape, kind, false)
 				run, whole = run[:0], false
 				continue
 			}
@@ -216,18 +251,18 @@ func newBarrierIndex(r *rawOSM, find func(int64) int) *barrierIndex {
 			}
 			run = append(run, int32(i))
 		}
-		addRun(kind, whole)
+		addRun(shape, kind, whole)
 	}
 	// Two line ends meeting at a vertex (a river or railway split into
 	// ways) continue the line there; when one way ends where the next
 	// starts, its left is that of both ways, consistently along the line.
 	for k, e := range ends {
-		switch all := append(append([][2]int64(nil), e[0]...), e[1]...); {
+		switch all := append(append([]endRay(nil), e[0]...), e[1]...); {
 		case len(all) != 2:
 		case len(e[0]) == 1:
-			bi.sectors[k] = append(bi.sectors[k], sector{e[0][0], e[1][0]})
+			bi.sectors[k] = append(bi.sectors[k], sector{e[0][0].r, e[1][0].r, all[0].kind | all[1].kind})
 		default: // head to head or tail to tail: no common direction
-			bi.sectors[k] = append(bi.sectors[k], sector{all[0], all[1]})
+			bi.sectors[k] = append(bi.sectors[k], sector{all[0].r, all[1].r, all[0].kind | all[1].kind})
 		}
 	}
 	return bi
@@ -241,8 +276,10 @@ type endSides struct{ inP, outP, inQ, outQ uint8 }
 // crossing returns where the segment from raw node p to raw node q crosses
 // a barrier segment geometrically, as a fraction of the way from p (the
 // crossing nearest the middle when there are several), and whether it
-// does, and how the segment leaves any barrier vertex it starts or ends on.
-func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
+// does, the kinds of every barrier it crosses there (geometrically or
+// through a barrier vertex inside it), and how the segment leaves any
+// barrier vertex it starts or ends on.
+func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, kinds geo.BarrierKind, es endSides) {
 	px, py := int64(bi.lon[p]), int64(bi.lat[p])
 	qx, qy := int64(bi.lon[q]), int64(bi.lat[q])
 	dx, dy := qx-px, qy-py
@@ -299,6 +336,7 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 			} else {
 				consider(0.5)
 			}
+			kinds |= bi.segKind[s]
 			return true
 		})
 	// A barrier vertex inside the segment is passed through: crossed when
@@ -308,7 +346,8 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 		k := packCoord(int32(v[0]), int32(v[1]))
 		inA, outA := bi.sides(k, [2]int64{px - v[0], py - v[1]})
 		inB, outB := bi.sides(k, [2]int64{qx - v[0], qy - v[1]})
-		if inA&outB != 0 || inB&outA != 0 {
+		if m := inA&outB | inB&outA; m != 0 {
+			kinds |= bi.kindsAt(k, m)
 			consider((float64(v[0]-px)*float64(dx) + float64(v[1]-py)*float64(dy)) / (float64(dx)*float64(dx) + float64(dy)*float64(dy)))
 		}
 	}
@@ -318,22 +357,26 @@ func (bi *barrierIndex) crossing(p, q int32) (t float64, ok bool, es endSides) {
 	if sharedQ {
 		es.inQ, es.outQ = bi.sides(packCoord(bi.lon[q], bi.lat[q]), [2]int64{-dx, -dy})
 	}
-	return t, ok, es
+	return t, ok, kinds, es
 }
 
 // markBarriers flags (edgeBarrier in eflag) every walkable edge eu[e]–ev[e]
 // (graph nodes before component filtering; rawOf maps them to raw nodes)
-// that crosses a barrier and returns, per edge, where (fraction from eu).
-func markBarriers(r *rawOSM, find func(int64) int, eu, ev []int32, eflag []uint8, rawOf []int32) []float32 {
+// that crosses a barrier and returns, per edge, where (fraction from eu)
+// and the kinds of the barriers crossed (non-empty exactly on flagged
+// edges).
+func markBarriers(r *rawOSM, find func(int64) int, eu, ev []int32, eflag []uint8, rawOf []int32) ([]float32, []geo.BarrierKind) {
 	bi := newBarrierIndex(r, find)
 	cut := make([]float32, len(eu))
+	kinds := make([]geo.BarrierKind, len(eu))
 	touch := map[int32]endSides{} // edges with an end on a barrier vertex
 	out := map[int32]uint8{}      // node → sectors with an edge strictly on their right
 	for e := range eu {
-		t, ok, es := bi.crossing(rawOf[eu[e]], rawOf[ev[e]])
+		t, ok, k, es := bi.crossing(rawOf[eu[e]], rawOf[ev[e]])
 		if ok {
 			eflag[e] |= edgeBarrier
 			cut[e] = float32(t)
+			kinds[e] = k
 		}
 		if es != (endSides{}) {
 			touch[int32(e)] = es
@@ -344,9 +387,18 @@ func markBarriers(r *rawOSM, find func(int64) int, eu, ev []int32, eflag []uint8
 	// A node on a barrier is crossed only when walkable edges leave it on
 	// both sides; then the left ones are flagged, at that end.
 	for e, es := range touch {
-		atP, atQ := es.inP&out[eu[e]] != 0, es.inQ&out[ev[e]] != 0
+		mP, mQ := es.inP&out[eu[e]], es.inQ&out[ev[e]]
+		atP, atQ := mP != 0, mQ != 0
 		if !atP && !atQ {
 			continue
+		}
+		if atP {
+			p := rawOf[eu[e]]
+			kinds[e] |= bi.kindsAt(packCoord(bi.lon[p], bi.lat[p]), mP)
+		}
+		if atQ {
+			q := rawOf[ev[e]]
+			kinds[e] |= bi.kindsAt(packCoord(bi.lon[q], bi.lat[q]), mQ)
 		}
 		t := float32(0)
 		if !atP {
@@ -357,5 +409,5 @@ func markBarriers(r *rawOSM, find func(int64) int, eu, ev []int32, eflag []uint8
 		}
 		eflag[e] |= edgeBarrier
 	}
-	return cut
+	return cut, kinds
 }

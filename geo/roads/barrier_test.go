@@ -9,47 +9,50 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"catchment/geo"
 )
 
 func TestBarrierClass(t *testing.T) {
 	for _, tc := range []struct {
 		tags string
 		want barrierKind
+		kind geo.BarrierKind
 	}{
-		{"", notBarrier},
-		{"highway=footway", notBarrier},
-		{"highway=trunk", notBarrier},
-		{"highway=primary;bridge=yes", notBarrier},
-		{"highway=motorway", barrierLine},
-		{"highway=motorway;bridge=yes", barrierLine},
-		{"highway=motorway;tunnel=yes", notBarrier},
-		{"highway=motorway_link", barrierLink},
-		{"railway=rail", barrierLine},
-		{"railway=light_rail", barrierLine},
-		{"railway=narrow_gauge", barrierLine},
-		{"railway=subway;tunnel=yes", notBarrier},
-		{"railway=subway", barrierLine},
-		{"railway=monorail", barrierLine},
-		{"railway=rail;tunnel=yes", notBarrier},
-		{"railway=rail;tunnel=no", barrierLine},
-		{"railway=rail;bridge=yes", barrierLine},
-		{"railway=tram", notBarrier},
-		{"railway=abandoned", notBarrier},
-		{"railway=platform", notBarrier},
-		{"waterway=river", barrierLine},
-		{"waterway=canal", barrierLine},
-		{"waterway=river;tunnel=culvert", notBarrier},
-		{"waterway=stream", notBarrier},
-		{"waterway=ditch", notBarrier},
-		{"waterway=riverbank", barrierArea},
-		{"natural=water", barrierArea},
-		{"natural=water;water=river", barrierArea},
-		{"water=lake", barrierArea},
-		{"water=no", notBarrier},
-		{"natural=wood", notBarrier},
+		{"", notBarrier, 0},
+		{"highway=footway", notBarrier, 0},
+		{"highway=trunk", notBarrier, 0},
+		{"highway=primary;bridge=yes", notBarrier, 0},
+		{"highway=motorway", barrierLine, geo.BarrierMotorway},
+		{"highway=motorway;bridge=yes", barrierLine, geo.BarrierMotorway},
+		{"highway=motorway;tunnel=yes", notBarrier, 0},
+		{"highway=motorway_link", barrierLink, geo.BarrierMotorway},
+		{"railway=rail", barrierLine, geo.BarrierRailway},
+		{"railway=light_rail", barrierLine, geo.BarrierRailway},
+		{"railway=narrow_gauge", barrierLine, geo.BarrierRailway},
+		{"railway=subway;tunnel=yes", notBarrier, 0},
+		{"railway=subway", barrierLine, geo.BarrierRailway},
+		{"railway=monorail", barrierLine, geo.BarrierRailway},
+		{"railway=rail;tunnel=yes", notBarrier, 0},
+		{"railway=rail;tunnel=no", barrierLine, geo.BarrierRailway},
+		{"railway=rail;bridge=yes", barrierLine, geo.BarrierRailway},
+		{"railway=tram", notBarrier, 0},
+		{"railway=abandoned", notBarrier, 0},
+		{"railway=platform", notBarrier, 0},
+		{"waterway=river", barrierLine, geo.BarrierWater},
+		{"waterway=canal", barrierLine, geo.BarrierWater},
+		{"waterway=river;tunnel=culvert", notBarrier, 0},
+		{"waterway=stream", notBarrier, 0},
+		{"waterway=ditch", notBarrier, 0},
+		{"waterway=riverbank", barrierArea, geo.BarrierWater},
+		{"natural=water", barrierArea, geo.BarrierWater},
+		{"natural=water;water=river", barrierArea, geo.BarrierWater},
+		{"water=lake", barrierArea, geo.BarrierWater},
+		{"water=no", notBarrier, 0},
+		{"natural=wood", notBarrier, 0},
 	} {
-		if got := barrierClass(tagsOf(tc.tags)); got != tc.want {
-			t.Errorf("barrierClass(%q) = %d, want %d", tc.tags, got, tc.want)
+		if got, kind := barrierClass(tagsOf(tc.tags)); got != tc.want || kind != tc.kind {
+			t.Errorf("barrierClass(%q) = %d, %v, want %d, %v", tc.tags, got, kind, tc.want, tc.kind)
 		}
 	}
 }
@@ -93,51 +96,52 @@ func TestBarrierEdges(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		build     func(m *mini)
-		edges     int // barrier edges in the graph
-		crossings int // on the walk
+		edges     int             // barrier edges in the graph
+		crossings int             // on the walk
+		kinds     geo.BarrierKind // of the barriers on the walk (and of all barrier edges)
 	}{
 		{"bridge over a river", func(m *mini) {
 			street(m, "highway=footway;bridge=yes;layer=1")
 			line(m, "waterway=river")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"bridge of two edges over a canal", func(m *mini) {
 			m.node("M", 10, 40)
 			street(m, "highway=residential;bridge=yes", "M")
 			line(m, "waterway=canal")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"footbridge over a trunk road", func(m *mini) {
 			street(m, "highway=footway;bridge=yes;layer=1")
 			line(m, "highway=trunk")
-		}, 0, 0},
+		}, 0, 0, 0},
 		{"footbridge over a motorway", func(m *mini) {
 			street(m, "highway=footway;bridge=yes;layer=1")
 			line(m, "highway=motorway")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierMotorway},
 		{"underpass beneath a railway", func(m *mini) {
 			street(m, "highway=footway;tunnel=yes;layer=-1")
 			line(m, "railway=rail")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierRailway},
 		{"street over a railway tunnel", func(m *mini) {
 			street(m, "highway=residential")
 			line(m, "railway=rail;tunnel=yes;layer=-1")
-		}, 0, 0},
+		}, 0, 0, 0},
 		{"street over a culverted river", func(m *mini) {
 			street(m, "highway=residential")
 			line(m, "waterway=river;tunnel=culvert")
-		}, 0, 0},
+		}, 0, 0, 0},
 		{"ordinary street beside a river", func(m *mini) {
 			street(m, "highway=residential")
 			m.node("W", -300, 300)
 			m.node("E", 300, 300)
 			m.way("waterway=river", "W", "E")
-		}, 0, 0},
+		}, 0, 0, 0},
 		{"level crossing", func(m *mini) {
 			m.node("X", 0, 0, "railway=level_crossing")
 			street(m, "highway=residential", "X")
 			m.node("W", -300, 0)
 			m.node("E", 300, 0)
 			m.way("railway=rail", "W", "X", "E")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierRailway},
 		{"level crossing where the railway is split into two ways", func(m *mini) {
 			m.node("X", 0, 0, "railway=level_crossing")
 			street(m, "highway=residential", "X")
@@ -145,14 +149,14 @@ func TestBarrierEdges(t *testing.T) {
 			m.node("E", 300, 0)
 			m.way("railway=rail", "W", "X")
 			m.way("railway=rail", "X", "E")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierRailway},
 		{"ford of a river bent at the crossing", func(m *mini) {
 			m.node("X", 0, 0, "ford=yes")
 			street(m, "highway=track", "X")
 			m.node("W", -300, 150)
 			m.node("E", 300, 150)
 			m.way("waterway=river", "E", "X", "W")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"path touching a railway node from one side", func(m *mini) {
 			m.node("L1", -50, 50)
 			m.node("X", 0, 0)
@@ -163,14 +167,14 @@ func TestBarrierEdges(t *testing.T) {
 			m.node("W", -300, 0)
 			m.node("E", 300, 0)
 			m.way("railway=rail", "W", "X", "E")
-		}, 1, 1}, // L2–N0 crosses nothing; S0–L1 crosses the rail geometrically
+		}, 1, 1, geo.BarrierRailway}, // L2–N0 crosses nothing; S0–L1 crosses the rail geometrically
 		{"railway node on a street without a shared node", func(m *mini) {
 			street(m, "highway=residential")
 			m.node("W", -300, -50)
 			m.node("X", 0, 0) // exactly on S0–N0
 			m.node("E", 300, 50)
 			m.way("railway=rail", "W", "X", "E")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierRailway},
 		{"railway node at a street node's position, not shared", func(m *mini) {
 			m.node("M", 0, 0)
 			street(m, "highway=residential", "M")
@@ -178,7 +182,7 @@ func TestBarrierEdges(t *testing.T) {
 			m.node("X", 0, 0)
 			m.node("E", 300, 50)
 			m.way("railway=rail", "W", "X", "E")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierRailway},
 		{"motorway links meeting at a street node", func(m *mini) {
 			m.node("X", 0, 0)
 			street(m, "highway=primary", "X")
@@ -186,37 +190,52 @@ func TestBarrierEdges(t *testing.T) {
 			m.node("L2", 300, 10)
 			m.way("highway=motorway_link", "L1", "X")
 			m.way("highway=motorway_link", "X", "L2")
-		}, 0, 0},
+		}, 0, 0, 0},
 		{"bridge over a river area, counter-clockwise", func(m *mini) {
 			street(m, "highway=footway;bridge=yes")
 			water(m, "natural=water;water=river", false)
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"bridge over a riverbank area, clockwise", func(m *mini) {
 			street(m, "highway=footway;bridge=yes")
 			water(m, "waterway=riverbank", true)
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"bridge with a pier over a river area and its centre line", func(m *mini) {
 			m.node("M", 0, 5)
 			street(m, "highway=footway;bridge=yes", "M")
 			water(m, "natural=water", false)
 			line(m, "waterway=river")
-		}, 2, 2}, // S0–M crosses the south bank and the centre line, M–N0 the north bank
+		}, 2, 2, geo.BarrierWater}, // S0–M crosses the south bank and the centre line, M–N0 the north bank
 		{"bridge glued to both banks of a water area", func(m *mini) {
 			water(m, "natural=water", true)
 			street(m, "highway=footway", "B1", "B2")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"promenade along the banks turning onto a bridge glued to them", func(m *mini) {
 			water(m, "natural=water", false)
 			m.node("S0", -300, -200)
 			m.node("N0", 300, 200)
 			m.way("highway=footway", "S0", "c1", "B1", "B2", "c3", "N0")
-		}, 1, 1},
+		}, 1, 1, geo.BarrierWater},
 		{"promenade along the bank sharing its nodes", func(m *mini) {
 			water(m, "natural=water", false)
 			m.node("S0", -300, -200)
 			m.node("N0", 300, -200)
 			m.way("highway=footway", "S0", "c1", "B1", "c2", "N0")
-		}, 0, 0},
+		}, 0, 0, 0},
+		{"bridge over a river beside a railway", func(m *mini) {
+			street(m, "highway=footway;bridge=yes")
+			line(m, "waterway=river")
+			m.node("RW", -300, 10)
+			m.node("RE", 300, 10)
+			m.way("railway=rail", "RW", "RE")
+		}, 1, 1, geo.BarrierWater | geo.BarrierRailway},
+		{"bridges over a canal and a motorway", func(m *mini) {
+			m.node("M", 0, 50)
+			street(m, "highway=footway;bridge=yes", "M")
+			line(m, "waterway=canal")
+			m.node("MW", -300, 100)
+			m.node("ME", 300, 100)
+			m.way("highway=motorway", "MW", "ME")
+		}, 2, 2, geo.BarrierWater | geo.BarrierMotorway},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMini()
@@ -228,14 +247,22 @@ func TestBarrierEdges(t *testing.T) {
 					t.Fatalf("%d barrier edges, want %d", got, tc.edges)
 				}
 				n := 0
+				var kinds geo.BarrierKind
 				for e := range g.NumEdges() {
 					ed := g.Edge(e)
 					if ed.Barrier != nw.barrierEdge(int32(e)) || !(ed.BarrierAt >= 0 && ed.BarrierAt <= 1) {
 						t.Fatalf("edge %d: %+v, barrierEdge %v", e, ed, nw.barrierEdge(int32(e)))
 					}
+					if ed.Barrier != (ed.BarrierKinds != 0) || ed.BarrierKinds&^geo.AllBarrierKinds != 0 {
+						t.Fatalf("edge %d: %+v: kinds must be set exactly on barrier edges", e, ed)
+					}
 					if ed.Barrier {
 						n++
+						kinds |= ed.BarrierKinds
 					}
+				}
+				if kinds != tc.kinds {
+					t.Errorf("barrier edges of kinds %v, want %v", kinds, tc.kinds)
 				}
 				if n != tc.edges {
 					t.Fatalf("%d edges with Barrier set, stats say %d", n, tc.edges)
@@ -245,8 +272,9 @@ func TestBarrierEdges(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if r.BarrierCrossings != tc.crossings {
-					t.Errorf("penalty %g: %d barrier crossings, want %d (path %v)", pen, r.BarrierCrossings, tc.crossings, r.Path)
+				if r.BarrierCrossings != tc.crossings || r.BarrierKinds != tc.kinds {
+					t.Errorf("penalty %g: %d barrier crossings of kinds %v, want %d of %v (path %v)",
+						pen, r.BarrierCrossings, r.BarrierKinds, tc.crossings, tc.kinds, r.Path)
 				}
 				near(t, "Cost − Meters", r.Cost-r.Meters, pen*float64(tc.crossings), 0.01)
 				near(t, "Metric Meters", nw.Meters(a, b), r.Cost, 1e-6)
@@ -398,8 +426,8 @@ func TestNearestWithBarrierPenalty(t *testing.T) {
 	}
 }
 
-// TestBarrierMarshal: barrier flags and positions survive the blob, and a
-// blob of the previous format version is refused with a clear error.
+// TestBarrierMarshal: barrier flags, positions and kinds survive the blob,
+// and a blob of a previous format version is refused with a clear error.
 func TestBarrierMarshal(t *testing.T) {
 	g := riverTown(t, 3).network(t, Options{}).Graph()
 	blob, err := g.MarshalBinary()
@@ -418,20 +446,28 @@ func TestBarrierMarshal(t *testing.T) {
 			t.Fatalf("edge %d: %+v, want %+v", e, back.Edge(e), g.Edge(e))
 		}
 	}
-	old := append([]byte(binaryMagicPrefix+"1"), blob[len(binaryMagic):]...)
-	if err := new(Graph).UnmarshalBinary(old); err == nil || !strings.Contains(err.Error(), "version 1") || !strings.Contains(err.Error(), "re-import") {
-		t.Errorf("version-1 blob: err = %v, want a version error asking to re-import", err)
+	for _, v := range []string{"1", "2"} {
+		old := append([]byte(binaryMagicPrefix+v), blob[len(binaryMagic):]...)
+		if err := new(Graph).UnmarshalBinary(old); err == nil || !strings.Contains(err.Error(), "version "+v) || !strings.Contains(err.Error(), "re-import") {
+			t.Errorf("version-%s blob: err = %v, want a version error asking to re-import", v, err)
+		}
 	}
-	// A barrier position outside [0, 1] is caught.
-	bad := bytes.Clone(blob)
-	copy(bad[len(bad)-4:], []byte{0, 0, 0xc0, 0x7f}) // NaN
-	if err := new(Graph).UnmarshalBinary(bad); err == nil || !strings.Contains(err.Error(), "barrier edge") {
-		t.Errorf("NaN barrier position: err = %v", err)
-	}
-	// So is a flag without its position.
-	bad = bytes.Clone(blob[:len(blob)-4])
-	if err := new(Graph).UnmarshalBinary(bad); err == nil {
-		t.Error("missing barrier position: no error")
+	// The blob ends with the barrier positions (float32) then kinds (byte).
+	nb := int(g.Stats().BarrierEdges)
+	atEnd := len(blob) - nb // just past the last position
+	for _, tc := range []struct {
+		name string
+		edit func(b []byte) []byte
+	}{
+		{"NaN barrier position", func(b []byte) []byte { copy(b[atEnd-4:], []byte{0, 0, 0xc0, 0x7f}); return b }},
+		{"empty barrier kinds", func(b []byte) []byte { b[len(b)-1] = 0; return b }},
+		{"unknown barrier kind", func(b []byte) []byte { b[len(b)-1] = 0x80; return b }},
+		{"missing barrier kind", func(b []byte) []byte { return b[:len(b)-1] }},
+		{"missing barrier position and kind", func(b []byte) []byte { return b[:len(b)-5] }},
+	} {
+		if err := new(Graph).UnmarshalBinary(tc.edit(bytes.Clone(blob))); err == nil || !strings.Contains(err.Error(), "barrier") {
+			t.Errorf("%s: err = %v", tc.name, err)
+		}
 	}
 }
 

@@ -227,7 +227,7 @@ func BenchmarkBuildDemo(b *testing.B) {
 	raw.build(DefaultMinComponentNodes) // sorts the nodes once
 	raw.stats = st
 	noBar := *raw
-	noBar.barStart, noBar.barRefs, noBar.barKind = []int{0}, nil, nil
+	noBar.barStart, noBar.barRefs, noBar.barKind, noBar.barWhat = []int{0}, nil, nil, nil
 	for _, bc := range []struct {
 		name string
 		raw  *rawOSM

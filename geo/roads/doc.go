@@ -55,12 +55,16 @@
 // motorway link at an interchange passes none. An edge crossing several
 // barrier lines at once (a river's centre line and both banks) counts once.
 // EdgeInfo.BarrierAt records where along the edge the barrier lies, so a
-// point snapped onto a long bridge edge is on one bank or the other.
+// point snapped onto a long bridge edge is on one bank or the other, and
+// EdgeInfo.BarrierKinds what it crosses (geo.BarrierWater, BarrierRailway,
+// BarrierMotorway; several when one edge crosses a river and a railway).
 // Options.BarrierPenaltyMeters adds its penalty once to the cost of every
 // barrier edge (and to a snapped point's cost towards the far side of its
 // edge's barrier); Route.BarrierCrossings counts the barrier edges walked,
 // so Route.Cost − Route.Meters is the barrier penalty times
-// BarrierCrossings plus the major-crossing penalties. With the default 0
+// BarrierCrossings plus the major-crossing penalties; Route.BarrierKinds
+// and geo.PairResult.BarrierKinds are the OR of the kinds of the barrier
+// edges counted. With the default 0
 // distances are plain walking metres and crossings are only counted. Since
 // penalties only add to edge costs, the A* lower bound stays valid and
 // chains of the contracted graph sum them like lengths.
@@ -85,6 +89,6 @@
 // of walkable ways are kept; components smaller than
 // Options.MinComponentNodes are dropped and counted in ImportStats), and
 // Graph.MarshalBinary / UnmarshalBinary cache it as one blob (format
-// version 2, with the barrier flags; a blob of an older version is refused
-// with an error asking to re-import the extract).
+// version 3, with the barrier flags, positions and kinds; a blob of an
+// older version is refused with an error asking to re-import the extract).
 package roads

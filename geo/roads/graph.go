@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+
+	"catchment/geo"
 )
 
 // Node flags.
@@ -40,10 +42,13 @@ type Graph struct {
 	edgeLen      []float32 // geodesic length in metres, rounded up
 	edgeFlags    []uint8   // edgeMajor | edgeBarrier
 
-	// The edges flagged edgeBarrier, ascending, and where each crosses its
-	// barrier: the fraction of the edge from its U end, in [0, 1].
+	// The edges flagged edgeBarrier, ascending, where each crosses its
+	// barrier (the fraction of the edge from its U end, in [0, 1]) and the
+	// kinds of the barriers it crosses (never empty, within
+	// geo.AllBarrierKinds).
 	barrierEdges []int32
 	barrierAt    []float32
+	barrierKinds []geo.BarrierKind
 
 	off     []int32 // CSR: node u's arcs are off[u]:off[u+1]
 	arcTo   []int32 // arc head node
@@ -85,9 +90,12 @@ type EdgeInfo struct {
 	// Barrier is set when the edge crosses a river, canal, water area,
 	// railway or motorway (on a bridge, in a tunnel or at grade);
 	// BarrierAt is then where, as the fraction of the edge from U in
-	// [0, 1], and 0 otherwise.
-	Barrier   bool
-	BarrierAt float64
+	// [0, 1], and 0 otherwise. BarrierKinds is the set of kinds of the
+	// barriers crossed: non-empty exactly when Barrier is set (a bridge
+	// over a river and a railway at once carries both).
+	Barrier      bool
+	BarrierAt    float64
+	BarrierKinds geo.BarrierKind
 }
 
 // NumNodes returns the number of graph nodes.
@@ -108,7 +116,7 @@ func (g *Graph) Node(u int) NodeInfo {
 func (g *Graph) Edge(e int) EdgeInfo {
 	info := EdgeInfo{U: g.edgeU[e], V: g.edgeV[e], Meters: float64(g.edgeLen[e]), Major: g.edgeFlags[e]&edgeMajor != 0}
 	if g.edgeFlags[e]&edgeBarrier != 0 {
-		info.Barrier, info.BarrierAt = true, g.barrierCut(int32(e))
+		info.Barrier, info.BarrierAt, info.BarrierKinds = true, g.barrierCut(int32(e)), g.barrierKind(int32(e))
 	}
 	return info
 }
@@ -120,6 +128,15 @@ func (g *Graph) barrierCut(e int32) float64 {
 		return float64(g.barrierAt[i])
 	}
 	return 0.5
+}
+
+// barrierKind returns the kinds of the barriers edge e crosses (empty if
+// e is not a barrier edge).
+func (g *Graph) barrierKind(e int32) geo.BarrierKind {
+	if i, ok := slices.BinarySearch(g.barrierEdges, e); ok {
+		return g.barrierKinds[i]
+	}
+	return 0
 }
 
 // Neighbors calls fn for every arc leaving node u (head node and edge id)
@@ -160,7 +177,8 @@ type rawOSM struct {
 
 	barStart []int // refs of barrier way i are barRefs[barStart[i]:barStart[i+1]]
 	barRefs  []int64
-	barKind  []barrierKind
+	barKind  []barrierKind     // shape of barrier way i
+	barWhat  []geo.BarrierKind // kind of barrier way i
 
 	stats ImportStats
 }
@@ -169,10 +187,11 @@ func newRawOSM() *rawOSM {
 	return &rawOSM{sorted: true, crossing: map[int64]bool{}, wayStart: []int{0}, barStart: []int{0}}
 }
 
-func (r *rawOSM) addBarrier(refs []int64, k barrierKind) {
+func (r *rawOSM) addBarrier(refs []int64, k barrierKind, what geo.BarrierKind) {
 	r.barRefs = append(r.barRefs, refs...)
 	r.barStart = append(r.barStart, len(r.barRefs))
 	r.barKind = append(r.barKind, k)
+	r.barWhat = append(r.barWhat, what)
 	r.stats.BarrierWays++
 }
 
@@ -274,9 +293,10 @@ func (r *rawOSM) build(minComponent int) *Graph {
 			prev = cur
 		}
 	}
-	var cut []float32 // where barrier edges cross, by edge
+	var cut []float32           // where barrier edges cross, by edge
+	var kinds []geo.BarrierKind // what they cross, by edge
 	if len(r.barKind) > 0 && len(eu) > 0 {
-		cut = markBarriers(r, find, eu, ev, eflag, rawOf)
+		cut, kinds = markBarriers(r, find, eu, ev, eflag, rawOf)
 	}
 	n := len(rawOf)
 	nflag := make([]uint8, n)
@@ -382,6 +402,7 @@ func (r *rawOSM) build(minComponent int) *Graph {
 		if eflag[e]&edgeBarrier != 0 {
 			g.barrierEdges = append(g.barrierEdges, int32(len(g.edgeU)))
 			g.barrierAt = append(g.barrierAt, at)
+			g.barrierKinds = append(g.barrierKinds, kinds[e])
 			r.stats.BarrierEdges++
 		}
 		g.edgeU = append(g.edgeU, a)

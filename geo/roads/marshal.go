@@ -9,15 +9,18 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
+	"catchment/geo"
 )
 
 // binaryMagicPrefix and the format version start every marshalled graph.
 // Version 2 added the barrier flags, the barrier positions and the barrier
-// counts of ImportStats; a version-1 blob is rejected (re-import the
-// extract) rather than read without them.
+// counts of ImportStats; version 3 the kinds of every barrier edge
+// (geo.BarrierKind). An older blob is rejected (re-import the extract)
+// rather than read without them.
 const (
 	binaryMagicPrefix = "CATCHMENT-ROADS-"
-	binaryVersion     = "2"
+	binaryVersion     = "3"
 	binaryMagic       = binaryMagicPrefix + binaryVersion
 )
 
@@ -45,7 +48,8 @@ func (g *Graph) MarshalBinary() ([]byte, error) {
 	w(g.edgeV)
 	w(g.edgeLen)
 	w(g.edgeFlags)
-	w(g.barrierAt) // one per edge flagged edgeBarrier, in edge order
+	w(g.barrierAt)    // one per edge flagged edgeBarrier, in edge order
+	w(g.barrierKinds) // likewise
 	return b.Bytes(), nil
 }
 
@@ -91,18 +95,24 @@ func (g *Graph) UnmarshalBinary(data []byte) error {
 			out.barrierEdges = append(out.barrierEdges, int32(e))
 		}
 	}
-	if uint64(r.Len()) != uint64(len(out.barrierEdges))*4 {
+	if uint64(r.Len()) != uint64(len(out.barrierEdges))*(4+1) {
 		return fmt.Errorf("roads: walking-graph blob: %d barrier edges do not match %d bytes left", len(out.barrierEdges), r.Len())
 	}
 	if len(out.barrierEdges) > 0 {
 		out.barrierAt = make([]float32, len(out.barrierEdges))
-		if err := binary.Read(r, binary.LittleEndian, out.barrierAt); err != nil {
-			return fmt.Errorf("roads: walking-graph blob barriers: %w", err)
+		out.barrierKinds = make([]geo.BarrierKind, len(out.barrierEdges))
+		for _, v := range []any{out.barrierAt, out.barrierKinds} {
+			if err := binary.Read(r, binary.LittleEndian, v); err != nil {
+				return fmt.Errorf("roads: walking-graph blob barriers: %w", err)
+			}
 		}
 	}
 	for i, t := range out.barrierAt {
 		if !(t >= 0 && t <= 1) {
 			return fmt.Errorf("roads: walking-graph blob: barrier edge %d crosses at bad position %v", out.barrierEdges[i], t)
+		}
+		if k := out.barrierKinds[i]; k == 0 || k&^geo.AllBarrierKinds != 0 {
+			return fmt.Errorf("roads: walking-graph blob: barrier edge %d has bad kinds %#x", out.barrierEdges[i], uint8(k))
 		}
 	}
 	if _, err := r.ReadByte(); err != io.EOF {

@@ -17,7 +17,8 @@ var _ geo.PairMetric = (*Network)(nil)
 
 // Pairs implements geo.PairMetric: the walking cost (what Meters returns),
 // the walked metres, the at-grade major-road crossings and the barrier
-// crossings of the cheapest path of every pair.
+// crossings and their kinds of the cheapest path of every pair (as Route
+// counts them, the snapped ends' edges by the side of their barrier).
 //
 // It groups the pairs by destination and runs one Dijkstra per destination
 // on the contracted junction graph (see core.go), on Options.Workers
@@ -110,7 +111,11 @@ func (nw *Network) Pairs(ctx context.Context, origins, dests []orb.Point, pairs 
 
 // pairIndex extends the contracted core with what Pairs reports besides
 // the cost: the walked metres and the barrier crossings of every chain,
-// and of every edge's position in its chain.
+// and of every edge's position in its chain, and the kinds of the
+// barriers. A chain's barrier edges are numbered 0.. from its U end; a
+// walk from a point of the chain to its U end crosses exactly those
+// numbered below its barrier count to that end, so kinds over any run of
+// them come from prefix and suffix ORs (kinds cannot be subtracted).
 type pairIndex struct {
 	chLen  []float64 // chain → metres walked along it
 	chBar  []int32   // chain → barrier edges on it
@@ -118,6 +123,36 @@ type pairIndex struct {
 	preBar []int32   // edge → barrier edges between the chain's U end and the edge
 	arcLen []float64 // core arc → metres of its chain
 	arcBar []int32   // core arc → barrier edges of its chain
+
+	// Chain ch's barrier edges are barOff[ch]:barOff[ch+1] in barKind
+	// (their kinds, from the U end), barPre (OR of the kinds of that one
+	// and those before it) and barSuf (OR of it and those after it).
+	barOff  []int32
+	barKind []geo.BarrierKind
+	barPre  []geo.BarrierKind
+	barSuf  []geo.BarrierKind
+	arcKind []geo.BarrierKind // core arc → kinds of its chain's barriers
+}
+
+// kindsBetween returns the kinds of chain ch's barrier edges numbered
+// lo..hi−1 from its U end (empty when lo ≥ hi): O(1) for a run touching
+// an end of the chain, else O(hi − lo).
+func (x *pairIndex) kindsBetween(ch, lo, hi int32) geo.BarrierKind {
+	off, n := x.barOff[ch], x.barOff[ch+1]-x.barOff[ch]
+	lo, hi = max(lo, 0), min(hi, n)
+	switch {
+	case lo >= hi:
+		return 0
+	case lo == 0:
+		return x.barPre[off+hi-1]
+	case hi == n:
+		return x.barSuf[off+lo]
+	}
+	var k geo.BarrierKind
+	for _, b := range x.barKind[off+lo : off+hi] {
+		k |= b
+	}
+	return k
 }
 
 // pairs returns the network's pairIndex, built on first use (O(E log E)).
@@ -126,7 +161,8 @@ func (nw *Network) pairs() *pairIndex {
 		g, c := nw.g, nw.core
 		nch := len(c.chU)
 		x := &pairIndex{chLen: make([]float64, nch), chBar: make([]int32, nch),
-			preLen: make([]float64, g.NumEdges()), preBar: make([]int32, g.NumEdges())}
+			preLen: make([]float64, g.NumEdges()), preBar: make([]int32, g.NumEdges()),
+			barOff: make([]int32, nch+1)}
 		// Edges by chain, in order from the chain's U end: ePreU (the
 		// cost before the edge) increases along the chain; where it ties
 		// the edges before cost nothing and so have no length either.
@@ -153,23 +189,42 @@ func (nw *Network) pairs() *pairIndex {
 				m += float64(g.edgeLen[e])
 				if nw.barrierEdge(e) {
 					b++
+					x.barKind = append(x.barKind, g.barrierKind(e))
 				}
 			}
 			x.chLen[ch], x.chBar[ch] = m, b
+			x.barOff[ch+1] = int32(len(x.barKind))
+		}
+		x.barPre = make([]geo.BarrierKind, len(x.barKind))
+		x.barSuf = make([]geo.BarrierKind, len(x.barKind))
+		for ch := range nch {
+			lo, hi := x.barOff[ch], x.barOff[ch+1]
+			var k geo.BarrierKind
+			for i := lo; i < hi; i++ {
+				k |= x.barKind[i]
+				x.barPre[i] = k
+			}
+			k = 0
+			for i := hi - 1; i >= lo; i-- {
+				k |= x.barKind[i]
+				x.barSuf[i] = k
+			}
 		}
 		// Core arcs in buildCore's order.
 		nc := len(c.node)
 		x.arcLen = make([]float64, len(c.to))
 		x.arcBar = make([]int32, len(c.to))
+		x.arcKind = make([]geo.BarrierKind, len(c.to))
 		at := append([]int32(nil), c.off[:nc]...)
 		for ch := range nch {
 			u, w := c.chU[ch], c.chW[ch]
 			if u == w {
 				continue
 			}
-			x.arcLen[at[u]], x.arcBar[at[u]] = x.chLen[ch], x.chBar[ch]
+			k := x.kindsBetween(int32(ch), 0, x.chBar[ch])
+			x.arcLen[at[u]], x.arcBar[at[u]], x.arcKind[at[u]] = x.chLen[ch], x.chBar[ch], k
 			at[u]++
-			x.arcLen[at[w]], x.arcBar[at[w]] = x.chLen[ch], x.chBar[ch]
+			x.arcLen[at[w]], x.arcBar[at[w]], x.arcKind[at[w]] = x.chLen[ch], x.chBar[ch], k
 			at[w]++
 		}
 		nw.pairIdx = x
@@ -179,12 +234,14 @@ func (nw *Network) pairs() *pairIndex {
 
 // entry is where a snapped point enters the core: its chain, the chain's
 // end core nodes, and from the point to each end the cost, the metres, the
-// barrier crossings, and whether the chain's edge at that end is non-major.
+// barrier crossings and their kinds, and whether the chain's edge at that
+// end is non-major.
 type chainEntry struct {
 	ch, u, w       int32
 	costU, costW   float64
 	metU, metW     float64
 	barU, barW     int32
+	kindU, kindW   geo.BarrierKind
 	minorU, minorW bool
 }
 
@@ -207,6 +264,10 @@ func (nw *Network) entry(x *pairIndex, s Snap) chainEntry {
 		en.metU, en.metW = x.preLen[e]+(1-s.T)*l, restLen+s.T*l
 		en.barU, en.barW = x.preBar[e]+bv, restBar+bu
 	}
+	// The crossings towards U are the chain's barrier edges 0..barU−1,
+	// those towards W the rest.
+	en.kindU = x.kindsBetween(en.ch, 0, en.barU)
+	en.kindW = x.kindsBetween(en.ch, en.barU, x.chBar[en.ch])
 	return en
 }
 
@@ -214,10 +275,11 @@ func (nw *Network) entry(x *pairIndex, s Snap) chainEntry {
 // the current search, reset through touched, and the targets hanging from
 // each core node as linked lists (head per node, next per target end).
 type pairSearch struct {
-	dist    []float64 // cost from the destination
-	meters  []float64 // walked metres along the chosen path
-	cr      []uint32  // crossings<<1 | arrived-by-minor-edge
-	bar     []int32   // barrier crossings along the chosen path
+	dist    []float64         // cost from the destination
+	meters  []float64         // walked metres along the chosen path
+	cr      []uint32          // crossings<<1 | arrived-by-minor-edge
+	bar     []int32           // barrier crossings along the chosen path
+	kind    []geo.BarrierKind // their kinds
 	touched []int32
 	heap    minHeap
 
@@ -228,13 +290,14 @@ type pairSearch struct {
 	endCost []float64
 	endM    []float64
 	endBar  []int32
+	endKind []geo.BarrierKind
 	endMin  []bool    // the chain's edge at this end is non-major
 	minTo   []float64 // per target: cheaper of its two end costs
 }
 
 func newPairSearch(n int) *pairSearch {
 	s := &pairSearch{dist: make([]float64, n), meters: make([]float64, n), cr: make([]uint32, n),
-		bar: make([]int32, n), head: make([]int32, n)}
+		bar: make([]int32, n), kind: make([]geo.BarrierKind, n), head: make([]int32, n)}
 	for i := range n {
 		s.dist[i] = math.Inf(1)
 		s.head[i] = -1
@@ -249,9 +312,9 @@ func newPairSearch(n int) *pairSearch {
 func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chainEntry, osnap []Snap, pairs []geo.Pair, idx []int32, out []geo.PairResult) {
 	c := nw.core
 	de := nw.entry(x, d)
-	s.next, s.endT, s.endCost, s.endM, s.endBar, s.endMin, s.minTo = s.next[:0], s.endT[:0], s.endCost[:0], s.endM[:0], s.endBar[:0], s.endMin[:0], s.minTo[:0]
+	s.next, s.endT, s.endCost, s.endM, s.endBar, s.endKind, s.endMin, s.minTo = s.next[:0], s.endT[:0], s.endCost[:0], s.endM[:0], s.endBar[:0], s.endKind[:0], s.endMin[:0], s.minTo[:0]
 	radius := 0.0
-	hang := func(t int32, u int32, cost, m float64, bar int32, minor bool) {
+	hang := func(t int32, u int32, cost, m float64, bar int32, kind geo.BarrierKind, minor bool) {
 		if s.head[u] < 0 {
 			s.hung = append(s.hung, u)
 		}
@@ -261,13 +324,14 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 		s.endCost = append(s.endCost, cost)
 		s.endM = append(s.endM, m)
 		s.endBar = append(s.endBar, bar)
+		s.endKind = append(s.endKind, kind)
 		s.endMin = append(s.endMin, minor)
 	}
 	for t, pi := range idx {
 		o := osnap[pairs[pi].Origin]
 		oe := &oent[pairs[pi].Origin]
-		hang(int32(t), oe.u, oe.costU, oe.metU, oe.barU, oe.minorU)
-		hang(int32(t), oe.w, oe.costW, oe.metW, oe.barW, oe.minorW)
+		hang(int32(t), oe.u, oe.costU, oe.metU, oe.barU, oe.kindU, oe.minorU)
+		hang(int32(t), oe.w, oe.costW, oe.metW, oe.barW, oe.kindW, oe.minorW)
 		s.minTo = append(s.minTo, math.Min(oe.costU, oe.costW))
 		radius = math.Max(radius, pairs[pi].Limit)
 		r := &out[pi]
@@ -276,14 +340,15 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 			m := o.Off + math.Abs(oe.metU-de.metU) + d.Off
 			r.Cost, r.Meters = o.Off+math.Abs(oe.costU-de.costU)+d.Off, m
 			r.Crossings, r.Barriers = 0, absInt32(oe.barU-de.barU)
+			r.BarrierKinds = x.kindsBetween(de.ch, min(oe.barU, de.barU), max(oe.barU, de.barU))
 		}
 	}
-	relax := func(u int32, cost, m float64, cr uint32, bar int32) {
+	relax := func(u int32, cost, m float64, cr uint32, bar int32, kind geo.BarrierKind) {
 		if cost < s.dist[u] {
 			if math.IsInf(s.dist[u], 1) {
 				s.touched = append(s.touched, u)
 			}
-			s.dist[u], s.meters[u], s.cr[u], s.bar[u] = cost, m, cr, bar
+			s.dist[u], s.meters[u], s.cr[u], s.bar[u], s.kind[u] = cost, m, cr, bar, kind
 			s.heap.push(entry{d: cost, node: u})
 		}
 	}
@@ -293,8 +358,8 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 		}
 		return 0
 	}
-	relax(de.u, d.Off+de.costU, d.Off+de.metU, bit(de.minorU), de.barU)
-	relax(de.w, d.Off+de.costW, d.Off+de.metW, bit(de.minorW), de.barW)
+	relax(de.u, d.Off+de.costU, d.Off+de.metU, bit(de.minorU), de.barU, de.kindU)
+	relax(de.w, d.Off+de.costW, d.Off+de.metW, bit(de.minorW), de.barW, de.kindW)
 	pops := 0
 	for s.heap.len() > 0 {
 		e := s.heap.pop()
@@ -318,7 +383,7 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 					cr++
 				}
 				r.Cost, r.Meters = cost, o.Off+s.endM[y]+s.meters[u]
-				r.Crossings, r.Barriers = cr, s.bar[u]+s.endBar[y]
+				r.Crossings, r.Barriers, r.BarrierKinds = cr, s.bar[u]+s.endBar[y], s.kind[u]|s.endKind[y]
 			}
 		}
 		if pops++; pops&255 == 0 && pairsSettled(s, idx, pairs, osnap, out, e.d) {
@@ -333,14 +398,14 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 			if f&2 != 0 {
 				cr |= 1
 			}
-			relax(c.to[arc], e.d+c.cost[arc], s.meters[u]+x.arcLen[arc], cr, s.bar[u]+x.arcBar[arc])
+			relax(c.to[arc], e.d+c.cost[arc], s.meters[u]+x.arcLen[arc], cr, s.bar[u]+x.arcBar[arc], s.kind[u]|x.arcKind[arc])
 		}
 	}
 	// Answers above their limit may be kept (they are exact paths' costs,
 	// just possibly not the cheapest): drop them, as documented.
 	for _, pi := range idx {
 		if r := &out[pi]; r.Cost > pairs[pi].Limit {
-			r.Cost, r.Meters, r.Crossings, r.Barriers = math.Inf(1), math.Inf(1), -1, -1
+			r.Cost, r.Meters, r.Crossings, r.Barriers, r.BarrierKinds = math.Inf(1), math.Inf(1), -1, -1, 0
 		}
 	}
 	for _, u := range s.touched {

@@ -15,8 +15,9 @@ import (
 
 // TestPairsMatchRoute checks Pairs against Route (an A* search per pair,
 // itself checked against a reference Dijkstra) on random towns: cost,
-// walked metres and crossings agree for every pair within its limit, pairs
-// above it are +Inf or exact, and unreachable pairs are +Inf.
+// walked metres, crossings and barrier kinds agree for every pair within
+// its limit, pairs above it are +Inf or exact, and unreachable pairs are
+// +Inf.
 func TestPairsMatchRoute(t *testing.T) {
 	for _, tc := range []struct {
 		seed    uint64
@@ -63,6 +64,7 @@ func TestPairsMatchRoute(t *testing.T) {
 			}
 			const eps = 1e-6
 			var exact, dropped, barriers int
+			var kinds geo.BarrierKind // seen on any pair
 			for x, p := range pairs {
 				r := got[x]
 				want, err := nw.Route(origins[p.Origin], dests[p.Dest])
@@ -116,10 +118,23 @@ func TestPairsMatchRoute(t *testing.T) {
 				if tc.penalty == 0 && tc.barrier > 0 && int(r.Barriers) != want.BarrierCrossings {
 					t.Fatalf("pair %v: %d barriers, Route %d", p, r.Barriers, want.BarrierCrossings)
 				}
+				if tc.penalty == 0 && tc.barrier > 0 && r.BarrierKinds != want.BarrierKinds {
+					t.Fatalf("pair %v: barrier kinds %v, Route %v", p, r.BarrierKinds, want.BarrierKinds)
+				}
+				if (r.BarrierKinds == 0) != (r.Barriers == 0) || r.BarrierKinds&^geo.AllBarrierKinds != 0 {
+					t.Fatalf("pair %v: %d barriers of kinds %v", p, r.Barriers, r.BarrierKinds)
+				}
+				if (want.BarrierKinds == 0) != (want.BarrierCrossings == 0) {
+					t.Fatalf("pair %v: Route crosses %d barriers of kinds %v", p, want.BarrierCrossings, want.BarrierKinds)
+				}
 				barriers += int(r.Barriers)
+				kinds |= r.BarrierKinds
 			}
 			if tc.barrier >= 0 && barriers == 0 {
 				t.Fatalf("no pair crosses the river or the railway")
+			}
+			if tc.barrier > 0 && kinds != geo.BarrierWater|geo.BarrierRailway {
+				t.Fatalf("pairs crossed barriers of kinds %v, want water|railway (the river town)", kinds)
 			}
 			if tc.limit > 0 && exact == 0 {
 				t.Fatalf("no pair answered exactly (%d dropped)", dropped)
@@ -205,4 +220,106 @@ func BenchmarkPairsAndorra(b *testing.B) {
 			}
 		}
 	})
+}
+
+// threeBarrierTown has a river (y = −200), a railway (y = 0, level
+// crossings at X and XB) and a motorway (y = 200) running west–east across
+// two north–south streets: A (x = 0), one chain from (0, −400) to
+// (0, 400) with no junction between, and B (x = 600), split into short
+// chains by dead-end side streets; streets along y = ±400 join their ends.
+func threeBarrierTown() *mini {
+	m := newMini()
+	for _, y := range []float64{-400, -300, -100, 100, 300, 400} {
+		m.node(fmt.Sprintf("A%g", y), 0, y)
+		m.node(fmt.Sprintf("B%g", y), 600, y)
+	}
+	m.node("X", 0, 0)
+	m.node("XB", 600, 0)
+	m.way("highway=residential", "A-400", "A-300", "A-100", "X", "A100", "A300", "A400")
+	m.way("highway=residential", "B-400", "B-300", "B-100", "XB", "B100", "B300", "B400")
+	m.way("highway=residential", "A-400", "B-400")
+	m.way("highway=residential", "A400", "B400")
+	for _, y := range []float64{-300, -100, 100, 300} {
+		m.node(fmt.Sprintf("E%g", y), 900, y)
+		m.way("highway=service", fmt.Sprintf("B%g", y), fmt.Sprintf("E%g", y))
+	}
+	m.node("r1", -500, -200)
+	m.node("r2", 1100, -200)
+	m.way("waterway=river", "r1", "r2")
+	m.node("t1", -500, 0)
+	m.node("t2", 1100, 0)
+	m.way("railway=rail", "t1", "X", "XB", "t2")
+	m.node("m1", -500, 200)
+	m.node("m2", 1100, 200)
+	m.way("highway=motorway", "m1", "m2")
+	return m
+}
+
+// TestBarrierKinds: Route and Pairs report which kinds of barrier a walk
+// crosses — along one chain (from its ends and between two of its
+// barriers), through the core, and for points snapped on either side of a
+// barrier on the same edge — and they agree.
+func TestBarrierKinds(t *testing.T) {
+	const (
+		W = geo.BarrierWater
+		R = geo.BarrierRailway
+		M = geo.BarrierMotorway
+	)
+	for _, pen := range []float64{0, 400} {
+		nw := threeBarrierTown().network(t, Options{BarrierPenaltyMeters: pen, MaxSnapMeters: 60, Workers: 2})
+		if got := nw.Graph().Stats().BarrierEdges; got != 6 {
+			t.Fatalf("%d barrier edges, want 6 (each street crosses each barrier once)", got)
+		}
+		cases := []struct {
+			name      string
+			a, b      orb.Point
+			crossings int
+			kinds     geo.BarrierKind
+		}{
+			{"A: south end to between river and railway", pt(5, -350), pt(5, -150), 1, W},
+			{"A: across the level crossing only", pt(5, -50), pt(5, 50), 1, R},
+			{"A: between river and railway to between railway and motorway", pt(5, -150), pt(5, 150), 1, R},
+			{"A: between river and railway to the north end", pt(5, -150), pt(5, 350), 2, R | M},
+			{"A: end to end", pt(5, -350), pt(5, 350), 3, W | R | M},
+			{"A: both sides of the river on its bridge edge", pt(5, -250), pt(5, -180), 1, W},
+			{"A: one side of the river on its bridge edge", pt(5, -290), pt(5, -210), 0, 0},
+			{"B: end to end through its junctions", pt(595, -350), pt(595, 350), 3, W | R | M},
+			{"B: over the motorway only", pt(595, 150), pt(595, 250), 1, M},
+			{"A to B round the south", pt(5, -350), pt(605, 150), 2, W | R},
+			{"side street to side street", pt(900, -100), pt(900, 300), 2, R | M},
+			{"no barrier", pt(5, -390), pt(605, -390), 0, 0},
+		}
+		var origins, dests []orb.Point
+		var pairs []geo.Pair
+		for i, tc := range cases {
+			origins, dests = append(origins, tc.a), append(dests, tc.b)
+			pairs = append(pairs, geo.Pair{Origin: int32(i), Dest: int32(i), Limit: math.Inf(1)})
+		}
+		got, err := nw.Pairs(context.Background(), origins, dests, pairs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tc := range cases {
+			t.Run(fmt.Sprintf("pen=%g/%s", pen, tc.name), func(t *testing.T) {
+				r, err := nw.Route(tc.a, tc.b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.BarrierCrossings != tc.crossings || r.BarrierKinds != tc.kinds {
+					t.Errorf("Route: %d crossings of %v, want %d of %v (path %v)", r.BarrierCrossings, r.BarrierKinds, tc.crossings, tc.kinds, r.Path)
+				}
+				if p := got[i]; int(p.Barriers) != tc.crossings || p.BarrierKinds != tc.kinds {
+					t.Errorf("Pairs: %d crossings of %v, want %d of %v", p.Barriers, p.BarrierKinds, tc.crossings, tc.kinds)
+				}
+				// The reverse direction crosses the same.
+				back, err := nw.Pairs(context.Background(), []orb.Point{tc.b}, []orb.Point{tc.a}, []geo.Pair{{Limit: math.Inf(1)}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if back[0].BarrierKinds != tc.kinds {
+					t.Errorf("Pairs reversed: kinds %v, want %v", back[0].BarrierKinds, tc.kinds)
+				}
+			})
+		}
+	}
 }

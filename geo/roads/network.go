@@ -351,7 +351,11 @@ type Route struct {
 	// Cost − Meters = BarrierCrossings × BarrierPenaltyMeters plus the
 	// major-crossing penalties (up to float32 rounding of edge costs).
 	BarrierCrossings int
-	Path             []orb.Point // a, its snap point, graph nodes…, b's snap point, b
+	// BarrierKinds is the set of kinds of the barriers counted in
+	// BarrierCrossings (the OR of their edges' EdgeInfo.BarrierKinds):
+	// empty exactly when BarrierCrossings is 0.
+	BarrierKinds geo.BarrierKind
+	Path         []orb.Point // a, its snap point, graph nodes…, b's snap point, b
 }
 
 // Route returns the cheapest walking path from a to b. The error wraps
@@ -377,6 +381,9 @@ func (nw *Network) Route(a, b orb.Point) (Route, error) {
 	if via < 0 { // along the shared edge
 		_, m, bar := nw.sameEdge(sa, sb)
 		r.Meters, r.BarrierCrossings = sa.Off+m+sb.Off, int(bar)
+		if bar > 0 {
+			r.BarrierKinds = g.barrierKind(sa.Edge)
+		}
 		r.Path = []orb.Point{a, sa.Point, sb.Point, b}
 		return r, nil
 	}
@@ -413,24 +420,30 @@ func (nw *Network) Route(a, b orb.Point) (Route, error) {
 	length := sa.Off + sb.Off
 	aU, aV := nw.snapBarriers(sa)
 	bU, bV := nw.snapBarriers(sb)
+	crossed := func(e int32, n int32) {
+		if n > 0 {
+			r.BarrierCrossings += int(n)
+			r.BarrierKinds |= g.barrierKind(e)
+		}
+	}
 	if start == g.edgeU[sa.Edge] {
 		length += sa.T * float64(g.edgeLen[sa.Edge])
-		r.BarrierCrossings += int(aU)
+		crossed(sa.Edge, aU)
 	} else {
 		length += (1 - sa.T) * float64(g.edgeLen[sa.Edge])
-		r.BarrierCrossings += int(aV)
+		crossed(sa.Edge, aV)
 	}
 	if via == g.edgeU[sb.Edge] {
 		length += sb.T * float64(g.edgeLen[sb.Edge])
-		r.BarrierCrossings += int(bU)
+		crossed(sb.Edge, bU)
 	} else {
 		length += (1 - sb.T) * float64(g.edgeLen[sb.Edge])
-		r.BarrierCrossings += int(bV)
+		crossed(sb.Edge, bV)
 	}
 	for _, e := range edges {
 		length += float64(g.edgeLen[e])
 		if nw.barrierEdge(e) {
-			r.BarrierCrossings++
+			crossed(e, 1)
 		}
 	}
 	r.Meters = length

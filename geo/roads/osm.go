@@ -101,7 +101,7 @@ func readRaw(ctx context.Context, r io.Reader, format Format) (*rawOSM, error) {
 	case FormatPBF:
 		ps := osmpbf.New(ctx, r, 2)
 		ps.SkipRelations = true
-		ps.FilterWay = func(w *osm.Way) bool { return w.Tags.Find("highway") != "" || barrierClass(w.Tags) != notBarrier }
+		ps.FilterWay = func(w *osm.Way) bool { return w.Tags.Find("highway") != "" || isBarrier(w.Tags) }
 		sc = ps
 	default:
 		return nil, fmt.Errorf("roads: unknown OSM format %d", int(format))
@@ -119,7 +119,8 @@ func readRaw(ctx context.Context, r io.Reader, format Format) (*rawOSM, error) {
 			raw.addNode(int64(o.ID), o.Lon, o.Lat, o.Tags.Find("highway") == "crossing")
 		case *osm.Way:
 			raw.stats.OSMWays++
-			c, bk := classify(o.Tags), barrierClass(o.Tags)
+			c := classify(o.Tags)
+			bk, kind := barrierClass(o.Tags)
 			if (c == 0 && bk == notBarrier) || len(o.Nodes) < 2 {
 				continue
 			}
@@ -131,7 +132,7 @@ func readRaw(ctx context.Context, r io.Reader, format Format) (*rawOSM, error) {
 				raw.addWay(refs, c)
 			}
 			if bk != notBarrier {
-				raw.addBarrier(refs, bk)
+				raw.addBarrier(refs, bk, kind)
 			}
 		}
 	}

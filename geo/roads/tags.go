@@ -1,6 +1,10 @@
 package roads
 
-import "github.com/paulmach/osm"
+import (
+	"github.com/paulmach/osm"
+
+	"catchment/geo"
+)
 
 // wayClass is what the importer needs to know about one OSM way.
 type wayClass uint8
@@ -100,35 +104,43 @@ var barrierRailway = map[string]bool{
 	"rail": true, "light_rail": true, "narrow_gauge": true, "subway": true, "monorail": true,
 }
 
-// barrierClass decides whether a way is a barrier to walking: a river or
+// barrierClass decides whether a way is a barrier to walking — a river or
 // canal, a water area (riverbank, natural=water, water=*), a railway or a
-// motorway. Barriers that are underground (tunnel=* other than no, e.g. a
-// railway in a tunnel or a culverted river) separate nothing on the
-// surface and are not barriers. It is a pure function of the tags.
-func barrierClass(tags osm.Tags) barrierKind {
+// motorway — its shape (line, link or area) and its kind (exactly one
+// geo.BarrierKind bit for a barrier, 0 for notBarrier). Barriers that are
+// underground (tunnel=* other than no, e.g. a railway in a tunnel or a
+// culverted river) separate nothing on the surface and are not barriers.
+// It is a pure function of the tags.
+func barrierClass(tags osm.Tags) (barrierKind, geo.BarrierKind) {
 	if tn := tags.Find("tunnel"); tn != "" && tn != "no" {
-		return notBarrier
+		return notBarrier, 0
 	}
 	switch hw := tags.Find("highway"); hw {
 	case "motorway":
-		return barrierLine
+		return barrierLine, geo.BarrierMotorway
 	case "motorway_link":
-		return barrierLink
+		return barrierLink, geo.BarrierMotorway
 	}
 	if barrierRailway[tags.Find("railway")] {
-		return barrierLine
+		return barrierLine, geo.BarrierRailway
 	}
 	switch tags.Find("waterway") {
 	case "river", "canal":
-		return barrierLine
+		return barrierLine, geo.BarrierWater
 	case "riverbank":
-		return barrierArea
+		return barrierArea, geo.BarrierWater
 	}
 	if tags.Find("natural") == "water" {
-		return barrierArea
+		return barrierArea, geo.BarrierWater
 	}
 	if w := tags.Find("water"); w != "" && w != "no" {
-		return barrierArea
+		return barrierArea, geo.BarrierWater
 	}
-	return notBarrier
+	return notBarrier, 0
+}
+
+// isBarrier reports whether barrierClass reads the way as a barrier.
+func isBarrier(tags osm.Tags) bool {
+	bk, _ := barrierClass(tags)
+	return bk != notBarrier
 }
