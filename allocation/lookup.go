@@ -21,18 +21,24 @@ type StageAnswer struct {
 	Stage      string `json:"stage"`
 	SchoolID   string `json:"school_id"`
 	SchoolName string `json:"school_name"`
-	// Meters is the home-to-school distance of the zone school.
+	// Meters is the home-to-school distance of the zone school by the
+	// plan's metric: metres walked along the streets for a plan measured
+	// on a road network (Plan.Metric "walking"), else the straight line.
 	Meters float64 `json:"distance_m"`
 	// Placement is "zone" when the unit's pupils are all placed at the
-	// zone school, "partial" when some overflow, "overflow" or "unplaced"
+	// zone school (so also when it has none), "partial" when some overflow, "overflow" or "unplaced"
 	// when none fit.
 	Placement string `json:"placement"`
 	// Overflow lists the schools that take the unit's pupils who do not fit.
-	Overflow    []string `json:"overflow_schools,omitempty"`
-	Explanation string   `json:"explanation"`
+	Overflow []string `json:"overflow_schools,omitempty"`
+	// Explanation says why, in plain words. For a plan measured on a road
+	// network it speaks of distances on foot and never justifies the zone
+	// by straight-line nearness (its zones were not drawn by it).
+	Explanation string `json:"explanation"`
 }
 
-// NearSchool is a school near a looked-up point, for information.
+// NearSchool is a school near a looked-up point, for information. Meters
+// is always the straight line, whatever the plan's metric.
 type NearSchool struct {
 	SchoolID string  `json:"school_id"`
 	Name     string  `json:"name"`
@@ -54,6 +60,9 @@ type Answer struct {
 
 // Lookup answers "which school is mine?" from a plan. All answers for
 // units are computed once by NewLookup, so At costs one point location.
+// The explanations follow the plan's metric: a straight-line plan names
+// the nearest school in a straight line; a plan measured on foot gives the
+// walked distance and the barriers and major roads its walk crosses.
 // A Lookup is immutable and safe for concurrent use; publish a new one with
 // a new plan.
 type Lookup struct {
@@ -68,6 +77,7 @@ type Lookup struct {
 // NewLookup prepares the answers of every unit of plan p.
 func NewLookup(p *Plan, loc Locator) *Lookup {
 	ds := p.Dataset
+	walking := onFoot(p)
 	l := &Lookup{plan: p, loc: loc, answers: make([][data.NumStages]StageAnswer, len(ds.Units))}
 	for st := range data.NumStages {
 		var pts []orb.Point
@@ -124,6 +134,8 @@ func NewLookup(p *Plan, loc Locator) *Lookup {
 			}
 			a.Overflow = over
 			switch {
+			case inZone+out+unplaced == 0 && s >= 0:
+				a.Placement = "zone" // no pupils here yet, but a zone
 			case inZone > 0 && out+unplaced == 0:
 				a.Placement = "zone"
 			case inZone > 0:
@@ -141,7 +153,17 @@ func NewLookup(p *Plan, loc Locator) *Lookup {
 			a.SchoolID, a.SchoolName, a.Meters = sc.ID, sc.Name, sp.ZoneMeters[u]
 			nb = zoneable[st].Nearest(un.Loc, 1, nb[:0])
 			why := ""
-			if len(nb) > 0 && zoneIdx[st][nb[0].ID] == s {
+			if walking {
+				nearest := int32(-1)
+				if len(nb) > 0 {
+					nearest = zoneIdx[st][nb[0].ID]
+				}
+				var mapMeters float64
+				if len(nb) > 0 {
+					mapMeters = nb[0].Meters
+				}
+				why = walkingWhy(ds, sp, u, s, nearest, mapMeters)
+			} else if len(nb) > 0 && zoneIdx[st][nb[0].ID] == s {
 				why = fmt.Sprintf("%s is the nearest school for this stage (%s).", nameOf(sc), km(a.Meters))
 			} else if len(nb) > 0 {
 				n := &ds.Schools[zoneIdx[st][nb[0].ID]]
@@ -160,6 +182,47 @@ func NewLookup(p *Plan, loc Locator) *Lookup {
 		}
 	}
 	return l
+}
+
+// onFoot reports whether p is measured on a road network (walked metres)
+// rather than by straight line.
+func onFoot(p *Plan) bool {
+	switch p.Metric {
+	case "", geo.Geodesic{}.Name(), geo.Euclidean{}.Name():
+		return false
+	}
+	return true
+}
+
+// walkingWhy explains the zone school s of unit u in stage plan sp of a
+// plan measured on foot. nearest is the zoneable school nearest to the unit
+// in a straight line (-1 for none), mapMeters its straight-line distance.
+// It never calls a school nearer by straight line: the plan is measured on
+// foot (and its zones may have been drawn on foot or, with solve --zone-by
+// straight, by straight line), so the school nearest on the map is only
+// named, with the reasons it may not be the zone school.
+func walkingWhy(ds *data.Dataset, sp *StagePlan, u int, s, nearest int32, mapMeters float64) string {
+	sc := &ds.Schools[s]
+	m := sp.ZoneMeters[u]
+	if math.IsNaN(m) || m >= math.MaxFloat32 {
+		return fmt.Sprintf("%s cannot be reached on foot along the mapped streets from here; ask the education bureau.", nameOf(sc))
+	}
+	why := fmt.Sprintf("%s is %s away on foot, along the streets.", nameOf(sc), km(m))
+	if sp.ZoneBarriers != nil && sp.ZoneBarriers[u] > 0 {
+		why += " The walk crosses a river, a railway or a motorway (on a bridge, in a tunnel or at a level crossing)."
+	}
+	if sp.ZoneCrossings != nil && sp.ZoneCrossings[u] > 0 {
+		if sp.ZoneCrossings[u] == 1 {
+			why += " It crosses a major road at street level."
+		} else {
+			why += fmt.Sprintf(" It crosses %d major roads at street level.", sp.ZoneCrossings[u])
+		}
+	}
+	if nearest >= 0 && nearest != s {
+		why += fmt.Sprintf(" %s looks nearer on the map (%s in a straight line), but distances here are measured on foot: the walk there can be longer (across a river, a railway or a motorway, or round a detour), and its seats may be filled by compounds closer to it.",
+			nameOf(&ds.Schools[nearest]), km(mapMeters))
+	}
+	return why
 }
 
 // At answers for point pt, in the plan's coordinates (WGS-84 or planar).
@@ -183,6 +246,9 @@ func (l *Lookup) Unit(u int) Answer {
 // schools of each stage, for information only.
 func (l *Lookup) Outside(pt orb.Point, k int) Answer {
 	a := Answer{Inside: false, Message: "This location is outside the zoned area: no compound here is in a published zone. The nearest schools are listed for information; ask the education bureau."}
+	if onFoot(l.plan) {
+		a.Message = "This location is outside the zoned area: no compound here is in a published zone. The nearest schools in a straight line are listed for information (distances in a straight line, not on foot); ask the education bureau."
+	}
 	var nb []geo.Neighbor
 	for st := range data.NumStages {
 		if l.index[st].Len() == 0 {
