@@ -421,7 +421,7 @@ func (p *stageProblem) finish(sp *StagePlan, zone []int32, lp *relaxation) (*Sta
 	}
 	out.OverflowByTier = byTier
 	out.WholeUnitOptimal = sp.WholeUnitOptimal
-	out.ZoneCrossings, out.ZoneBarriers = routes.crossings, routes.barriers
+	out.ZoneCrossings, out.ZoneBarriers, out.ZoneBarrierKinds = routes.crossings, routes.barriers, routes.barrierKinds
 	if lp != nil {
 		var unplaced int64
 		for _, pl := range out.Placements {

@@ -94,6 +94,12 @@ type StagePlan struct {
 	// unit u's route to its zone school (-1 unknown); only road-network
 	// metrics know it.
 	ZoneBarriers []int32
+	// ZoneBarrierKinds[u], when non-nil, is the set of kinds of those
+	// barriers, a geo.BarrierKind bit set (geo.BarrierWater,
+	// BarrierRailway, BarrierMotorway): empty exactly when ZoneBarriers[u]
+	// is 0 or unknown. It is non-nil exactly when ZoneBarriers is (the
+	// metric knows barriers) and then has one entry per unit.
+	ZoneBarrierKinds []uint8
 	// WholeUnitOptimal is true when an exact search proved the whole-unit
 	// zoning optimal (small stages without contiguity constraints).
 	WholeUnitOptimal bool

@@ -126,6 +126,12 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 		}
 		// Walking detours and major-road crossings of zone routes.
 		sr.RoadDetourFactor = roadDetourFactor
+		if sp.ZoneBarrierKinds != nil {
+			sr.BarrierCrossingPupilsByKind = make(map[string]int, len(geo.BarrierKinds))
+			for _, k := range geo.BarrierKinds {
+				sr.BarrierCrossingPupilsByKind[k.Name()] = 0
+			}
+		}
 		line := geo.StraightLine(ds.Planar)
 		straight := p.Metric == line.Name()
 		for u, s := range sp.Zone {
@@ -141,6 +147,13 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 			}
 			if sp.ZoneBarriers != nil && sp.ZoneBarriers[u] > 0 {
 				sr.BarrierCrossingPupils += n
+			}
+			if sp.ZoneBarrierKinds != nil {
+				for _, k := range geo.BarrierKinds {
+					if geo.BarrierKind(sp.ZoneBarrierKinds[u])&k != 0 {
+						sr.BarrierCrossingPupilsByKind[k.Name()] += n
+					}
+				}
 			}
 		}
 		// Reassignment against today's zoning.

@@ -70,6 +70,15 @@ type StageReport struct {
 	// railway or a motorway (on a bridge, in a tunnel or at a level
 	// crossing); only road-network metrics know.
 	BarrierCrossingPupils int `json:"barrier_crossing_pupils"`
+	// BarrierCrossingPupilsByKind splits BarrierCrossingPupils by the kind
+	// of barrier crossed: keys "water" (river, canal, lake), "railway" and
+	// "motorway" (geo.BarrierKind names), every key present (possibly 0)
+	// whenever the metric knows barriers (StagePlan.ZoneBarrierKinds is
+	// non-nil: a road network that measured the stage's zone routes), the
+	// map omitted otherwise (straight-line plans, a stage with no zone). A pupil whose route crosses several kinds
+	// counts under each, so the values are each ≤ BarrierCrossingPupils
+	// and sum to at least it.
+	BarrierCrossingPupilsByKind map[string]int `json:"barrier_crossing_pupils_by_kind,omitempty"`
 
 	// SeatsShort is the number of pupils without a seat, by the zone they
 	// live in (school id → pupils), i.e. where seats are missing.

@@ -98,7 +98,7 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 			return nil, fmt.Errorf("from zones: %s: %w", data.Stage(st), err)
 		}
 		sp.OverflowByTier = byTier
-		sp.ZoneCrossings, sp.ZoneBarriers = routes.crossings, routes.barriers
+		sp.ZoneCrossings, sp.ZoneBarriers, sp.ZoneBarrierKinds = routes.crossings, routes.barriers, routes.barrierKinds
 		plan.Stages[st] = *sp
 	}
 	plan.Report = Evaluate(plan, CurrentZones(ds))
@@ -114,6 +114,9 @@ type zoneRoutes struct {
 	// crossings and barriers count major-road and barrier crossings (-1
 	// unknown); nil when the metric knows neither.
 	crossings, barriers []int32
+	// barrierKinds is the geo.BarrierKind set of the barriers counted in
+	// barriers (0 when none or unknown); nil exactly when barriers is.
+	barrierKinds []uint8
 }
 
 // measureZones measures in one batch (geo.MeasurePairs) the route of every
@@ -162,6 +165,7 @@ func measureZones(ctx context.Context, ds *data.Dataset, metric geo.Metric, zone
 	}
 	if knowB {
 		r.barriers = unknown()
+		r.barrierKinds = make([]uint8, n)
 	}
 	for i, pr := range pairs {
 		u := pr.Origin
@@ -171,6 +175,9 @@ func measureZones(ctx context.Context, ds *data.Dataset, metric geo.Metric, zone
 		}
 		if knowB {
 			r.barriers[u] = res[i].Barriers
+			if res[i].Barriers > 0 {
+				r.barrierKinds[u] = uint8(res[i].BarrierKinds)
+			}
 		}
 	}
 	return r, nil

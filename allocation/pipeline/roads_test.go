@@ -184,7 +184,11 @@ func acrossRiver(ds *data.Dataset, plan *allocation.Plan, st data.Stage, r *rive
 // across the river, many of them on long detours round by a bridge. The
 // walking plan, with the default barrier penalty (LoadRoads), puts none:
 // each bank has enough primary seats, so no pupil needs to cross. The
-// report's barrier_crossing_pupils and road_detour_pupils fall with it.
+// report's barrier_crossing_pupils and road_detour_pupils fall with it, and
+// the report itself tells the river apart: barrier_crossing_pupils_by_kind
+// ["water"] is 0 for the walking plan and counts at least every pupil the
+// straight-line zones put across the river (omitted for the straight-line
+// plan, whose metric knows no barriers).
 func TestRiverAcceptance(t *testing.T) {
 	cf := testCity(t)
 	ctx := context.Background()
@@ -261,6 +265,34 @@ func TestRiverAcceptance(t *testing.T) {
 	}
 	if walk.Stages[data.Primary].ZoneCrossings == nil {
 		t.Errorf("walking plan: no ZoneCrossings (the walking metric's Candidates.Crossings did not reach the plan)")
+	}
+
+	// The report by kind of barrier.
+	t.Logf("primary barrier_crossing_pupils_by_kind: straight-line zones on foot %v, walking plan %v",
+		lr.BarrierCrossingPupilsByKind, wr.BarrierCrossingPupilsByKind)
+	if k := line.Report.Stages["primary"].BarrierCrossingPupilsByKind; k != nil {
+		t.Errorf("straight-line report: barrier_crossing_pupils_by_kind = %v, want it omitted", k)
+	}
+	for name, sr := range map[string]*allocation.StageReport{"walking plan": wr, "straight-line zones on foot": lr} {
+		byKind, sum := sr.BarrierCrossingPupilsByKind, 0
+		for _, k := range geo.BarrierKinds {
+			n, ok := byKind[k.Name()]
+			if !ok || n < 0 || n > sr.BarrierCrossingPupils {
+				t.Errorf("%s: barrier_crossing_pupils_by_kind[%q] = %d (present %v), want 0..%d", name, k.Name(), n, ok, sr.BarrierCrossingPupils)
+			}
+			sum += n
+		}
+		if len(byKind) != len(geo.BarrierKinds) || sum < sr.BarrierCrossingPupils {
+			t.Errorf("%s: barrier_crossing_pupils_by_kind %v: want the %d kinds summing to at least barrier_crossing_pupils %d",
+				name, byKind, len(geo.BarrierKinds), sr.BarrierCrossingPupils)
+		}
+	}
+	if n := wr.BarrierCrossingPupilsByKind["water"]; n != 0 {
+		t.Errorf("walking plan: barrier_crossing_pupils_by_kind[water] = %d, want 0", n)
+	}
+	// Every pupil zoned across the river crosses water on foot.
+	if n := lr.BarrierCrossingPupilsByKind["water"]; n == 0 || n < lc.Pupils {
+		t.Errorf("straight-line zones on foot: barrier_crossing_pupils_by_kind[water] = %d, want ≥ the %d pupils zoned across the river", n, lc.Pupils)
 	}
 }
 
