@@ -92,7 +92,11 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	if err := writeManifest(*out, &in, pol); err != nil {
 		return err
 	}
-	if err := addManifestMetrics(*out, zonedBy, plan.Metric); err != nil {
+	var barrierPenalty *float64
+	if in.Metric() != nil {
+		barrierPenalty = &in.barrierPenalty
+	}
+	if err := addManifestMetrics(*out, zonedBy, plan.Metric, barrierPenalty); err != nil {
 		return err
 	}
 	if db != nil {
@@ -208,12 +212,17 @@ const (
 	metaZoneMetric = "zone_metric"
 	// manifestMeasureMetric names the metric the outputs are measured by.
 	manifestMeasureMetric = "measure_metric"
+	// manifestBarrierPenalty is the road network's barrier penalty in
+	// metres (written only with a road network).
+	manifestBarrierPenalty = "barrier_penalty_m"
 )
 
 // addManifestMetrics adds to dir's manifest.json which metric zoned the
 // plan and which measured its outputs (fields zone_metric and
-// measure_metric; existing fields are kept as they are).
-func addManifestMetrics(dir, zonedBy, measuredBy string) error {
+// measure_metric) and, with a road network, its barrier penalty
+// (barrier_penalty_m, nil without one); existing fields are kept as they
+// are.
+func addManifestMetrics(dir, zonedBy, measuredBy string, barrierPenalty *float64) error {
 	path := filepath.Join(dir, "manifest.json")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -223,7 +232,11 @@ func addManifestMetrics(dir, zonedBy, measuredBy string) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	for k, v := range map[string]string{metaZoneMetric: zonedBy, manifestMeasureMetric: measuredBy} {
+	add := map[string]any{metaZoneMetric: zonedBy, manifestMeasureMetric: measuredBy}
+	if barrierPenalty != nil {
+		add[manifestBarrierPenalty] = *barrierPenalty
+	}
+	for k, v := range add {
 		if m[k], err = json.Marshal(v); err != nil {
 			return err
 		}

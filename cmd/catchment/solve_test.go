@@ -104,6 +104,9 @@ func TestSolveZoneBy(t *testing.T) {
 			if man["crs"] != "wgs84" || man["policy"] == nil {
 				t.Errorf("manifest lost its fields: %v", man)
 			}
+			if bp, ok := man[manifestBarrierPenalty]; ok != tc.wantBarrier || (ok && bp != float64(pipeline.DefaultBarrierPenaltyMeters)) {
+				t.Errorf("manifest barrier_penalty_m = %v (present %v), want %v with a road network", bp, ok, pipeline.DefaultBarrierPenaltyMeters)
+			}
 			if r.report.Metric != tc.measure {
 				t.Errorf("report metric %q, want the measuring metric %q", r.report.Metric, tc.measure)
 			}
