@@ -210,6 +210,28 @@ func TestSolveMetricsStoredAndReloaded(t *testing.T) {
 			t.Errorf("%s: plan meta %v, want metric %q zone_metric %q", tc.scenario, meta, tc.metric, tc.zone)
 		}
 	}
+	// Edit revisions record no metric: theirs is their lineage's first
+	// plan's. Two revisions on top of the "roads" plan (the latest plan of
+	// "roads" is then a revision that compare must rebuild on foot).
+	root, err := st.LatestPlan(ctx, "roads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := root.ID
+	for range 2 {
+		rev := *root
+		rev.ID, rev.Revision, rev.Parent, rev.Meta, rev.Author = 0, 0, parent, nil, "planner"
+		if parent, err = st.SavePlan(ctx, &rev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rev, err := st.Plan(ctx, parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := planMetricName(ctx, st, rev); err != nil || got != "walking" || rev.Parent == root.ID {
+		t.Errorf("revision %d (parent %d) of plan %d: metric %q, %v; want walking", rev.ID, rev.Parent, root.ID, got, err)
+	}
 	st.Close()
 
 	for _, tc := range []struct {
