@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -318,3 +320,25 @@ type namedMetric struct {
 }
 
 func (m namedMetric) Name() string { return m.name }
+
+// BenchmarkSolveZoneBy: a whole `catchment solve --roads` of the
+// 10,000-pupil river city per --zone-by mode (walking zones, or
+// straight-line zones measured on foot: a straight-line solve plus
+// allocation.FromZones on the walking metric), road import included.
+func BenchmarkSolveZoneBy(b *testing.B) {
+	dir := b.TempDir()
+	env := &cliEnv{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
+	if code := runMain(context.Background(), env, []string{"demo", "--out", dir, "--pupils", "10000", "--seed", "3"}); code != 0 {
+		b.Fatalf("demo: exit %d", code)
+	}
+	for _, mode := range []string{"walking", "straight"} {
+		b.Run(mode, func(b *testing.B) {
+			args := append([]string{"solve", "--out", filepath.Join(b.TempDir(), "out"), "--roads", filepath.Join(dir, "streets.osm"), "--zone-by", mode}, roadsFiles(dir)...)
+			for b.Loop() {
+				if code := runMain(context.Background(), env, args); code != 0 {
+					b.Fatalf("solve: exit %d", code)
+				}
+			}
+		})
+	}
+}
