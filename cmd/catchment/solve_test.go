@@ -152,6 +152,13 @@ func TestSolveZoneBy(t *testing.T) {
 	if wp.BarrierCrossingPupils >= lp.BarrierCrossingPupils {
 		t.Errorf("barrier_crossing_pupils: walking zones %d, want fewer than the straight-line zones' %d", wp.BarrierCrossingPupils, lp.BarrierCrossingPupils)
 	}
+	t.Logf("primary barrier_crossing_pupils_by_kind: straight-line zones %v, walking zones %v", lp.BarrierCrossingPupilsByKind, wp.BarrierCrossingPupilsByKind)
+	if lw, ww := lp.BarrierCrossingPupilsByKind["water"], wp.BarrierCrossingPupilsByKind["water"]; lw == 0 || ww >= lw {
+		t.Errorf("primary pupils crossing water: straight-line zones %d, walking zones %d; want some, and fewer on foot", lw, ww)
+	}
+	if bp.BarrierCrossingPupilsByKind != nil {
+		t.Errorf("straight-line report has barrier crossings by kind: %v", bp.BarrierCrossingPupilsByKind)
+	}
 	if lp.RoadDetourPupils == 0 {
 		t.Errorf("straight-line zones measured on foot: road_detour_pupils = 0, want > 0")
 	}
