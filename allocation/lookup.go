@@ -209,7 +209,11 @@ func walkingWhy(ds *data.Dataset, sp *StagePlan, u int, s, nearest int32, mapMet
 	}
 	why := fmt.Sprintf("%s is %s away on foot, along the streets.", nameOf(sc), km(m))
 	if sp.ZoneBarriers != nil && sp.ZoneBarriers[u] > 0 {
-		why += " The walk crosses a river, a railway or a motorway (on a bridge, in a tunnel or at a level crossing)."
+		var kinds geo.BarrierKind
+		if sp.ZoneBarrierKinds != nil {
+			kinds = geo.BarrierKind(sp.ZoneBarrierKinds[u])
+		}
+		why += " The walk crosses " + barrierWords(kinds) + "."
 	}
 	if sp.ZoneCrossings != nil && sp.ZoneCrossings[u] > 0 {
 		if sp.ZoneCrossings[u] == 1 {
@@ -223,6 +227,42 @@ func walkingWhy(ds *data.Dataset, sp *StagePlan, u int, s, nearest int32, mapMet
 			nameOf(&ds.Schools[nearest]), km(mapMeters))
 	}
 	return why
+}
+
+// barrierWords names the barriers of kinds k a walk crosses, and how it
+// crosses them ("a river or canal and a railway, on a bridge, in a tunnel
+// or at a level crossing"); all three kinds, as possibilities, when k is
+// empty (unknown).
+func barrierWords(k geo.BarrierKind) string {
+	if k&geo.AllBarrierKinds == 0 {
+		return "a river, a railway or a motorway (on a bridge, in a tunnel or at a level crossing)"
+	}
+	var names []string
+	for _, b := range geo.BarrierKinds {
+		if k&b == 0 {
+			continue
+		}
+		switch b {
+		case geo.BarrierWater:
+			names = append(names, "a river or canal")
+		case geo.BarrierRailway:
+			names = append(names, "a railway")
+		case geo.BarrierMotorway:
+			names = append(names, "a motorway")
+		}
+	}
+	w := names[0]
+	for i, n := range names[1:] {
+		if i == len(names)-2 {
+			w += " and " + n
+		} else {
+			w += ", " + n
+		}
+	}
+	if k&geo.BarrierRailway != 0 {
+		return w + ", on a bridge, in a tunnel or at a level crossing"
+	}
+	return w + ", on a bridge or in a tunnel"
 }
 
 // At answers for point pt, in the plan's coordinates (WGS-84 or planar).

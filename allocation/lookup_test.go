@@ -136,21 +136,28 @@ func TestWalkingWhy(t *testing.T) {
 		meters    float64
 		barriers  []int32
 		crossings []int32
+		kinds     []uint8
 		nearest   int32
 		want      []string // substrings, in order
 		notWant   string
 	}{
-		{"plain", 1234, nil, nil, 0, []string{"Zone School is 1.2 km away on foot, along the streets."}, "nearer"},
-		{"unknown crossings", 800, []int32{-1}, []int32{-1}, -1, []string{"800 m away on foot"}, "crosses"},
-		{"barrier and one major road", 800, []int32{1}, []int32{1}, 0,
+		{"plain", 1234, nil, nil, nil, 0, []string{"Zone School is 1.2 km away on foot, along the streets."}, "nearer"},
+		{"unknown crossings", 800, []int32{-1}, []int32{-1}, []uint8{0}, -1, []string{"800 m away on foot"}, "crosses"},
+		{"barrier of unknown kind and one major road", 800, []int32{1}, []int32{1}, nil, 0,
 			[]string{"800 m away on foot", "The walk crosses a river, a railway or a motorway", "It crosses a major road at street level."}, "nearer"},
-		{"two major roads", 800, []int32{0}, []int32{2}, 0, []string{"It crosses 2 major roads at street level."}, "river"},
-		{"nearer on the map", 2500, nil, nil, 1, []string{"2.5 km away on foot", "s1 looks nearer on the map (300 m in a straight line), but distances here are measured on foot"}, "is the nearest"},
-		{"unreachable", math.MaxFloat32, nil, nil, 1, []string{"Zone School cannot be reached on foot"}, "km"},
-		{"not a number", math.NaN(), nil, nil, 1, []string{"cannot be reached on foot"}, "NaN"},
+		{"river", 800, []int32{1}, []int32{0}, []uint8{uint8(geo.BarrierWater)}, 0,
+			[]string{"The walk crosses a river or canal, on a bridge or in a tunnel."}, "railway"},
+		{"railway and motorway", 800, []int32{2}, nil, []uint8{uint8(geo.BarrierRailway | geo.BarrierMotorway)}, 0,
+			[]string{"The walk crosses a railway and a motorway, on a bridge, in a tunnel or at a level crossing."}, "river"},
+		{"all three", 800, []int32{3}, nil, []uint8{uint8(geo.AllBarrierKinds)}, 0,
+			[]string{"The walk crosses a river or canal, a railway and a motorway, on a bridge"}, "major"},
+		{"two major roads", 800, []int32{0}, []int32{2}, []uint8{0}, 0, []string{"It crosses 2 major roads at street level."}, "river"},
+		{"nearer on the map", 2500, nil, nil, nil, 1, []string{"2.5 km away on foot", "s1 looks nearer on the map (300 m in a straight line), but distances here are measured on foot"}, "is the nearest"},
+		{"unreachable", math.MaxFloat32, nil, nil, nil, 1, []string{"Zone School cannot be reached on foot"}, "km"},
+		{"not a number", math.NaN(), nil, nil, nil, 1, []string{"cannot be reached on foot"}, "NaN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sp := &StagePlan{ZoneMeters: []float64{tc.meters}, ZoneBarriers: tc.barriers, ZoneCrossings: tc.crossings}
+			sp := &StagePlan{ZoneMeters: []float64{tc.meters}, ZoneBarriers: tc.barriers, ZoneCrossings: tc.crossings, ZoneBarrierKinds: tc.kinds}
 			got := walkingWhy(ds, sp, 0, 0, tc.nearest, 300)
 			rest := got
 			for _, w := range tc.want {
