@@ -854,7 +854,8 @@ const (
 )
 
 // coarsePrices clusters the units on a square grid (in a local projection),
-// solves the straight-line relaxation of the clusters with column
+// solves the relaxation of the clusters (at their centroids, with the same
+// metric: on a road network the barriers shape the prices) with column
 // generation, and returns its seat prices (metres per seat, ≥ 0). The
 // prices only guide candidate rows; the exact relaxation is solved after.
 func (p *stageProblem) coarsePrices() ([]float64, error) {
@@ -900,7 +901,7 @@ func (p *stageProblem) coarsePrices() ([]float64, error) {
 		cl[k].n += w
 		cl[k].pupils += p.pupils[i]
 	}
-	sub := &stageProblem{ctx: p.ctx, in: p.in, st: p.st, metric: geo.StraightLine(ds.Planar), cheap: true, pol: p.pol,
+	sub := &stageProblem{ctx: p.ctx, in: p.in, st: p.st, metric: p.metric, cheap: p.cheap, pol: p.pol,
 		schools: p.schools, cap: p.cap, slocs: p.slocs, schoolLocal: p.schoolLocal, lineIndex: p.lineIndex,
 		extra: map[[2]int32]float64{}}
 	for _, a := range cl {
