@@ -561,10 +561,7 @@ func (p *stageProblem) addRoomArcs(z *zoning) {
 		pd, pmeters := cand.Row(i)
 		for x, s := range pd {
 			if price[s] == 0 && !slices.Contains(d, s) {
-				cr := int32(-1)
-				if cand.Crossings != nil {
-					cr = cand.Crossings[int(cand.Off[i])+x]
-				}
+				cr := crossingAt(cand, i, x)
 				add = append(add, newArc{unit: u, school: s, meters: pmeters[x], crossings: cr})
 			}
 		}
@@ -943,10 +940,7 @@ func (p *stageProblem) addPriceDirected(w []float64, n int) {
 			pd, pmeters := cand.Row(lu)
 			for x, s := range pd {
 				if !slices.Contains(d, s) {
-					cr := int32(-1)
-					if cand.Crossings != nil {
-						cr = cand.Crossings[int(cand.Off[lu])+x]
-					}
+					cr := crossingAt(cand, lu, x)
 					add = append(add, newArc{unit: int32(lu), school: s, meters: pmeters[x], crossings: cr})
 				}
 			}
@@ -1039,15 +1033,8 @@ func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc
 	found := make([][]newArc, nU)
 	parallel(nU, func(lo, hi int) {
 		for lu := lo; lu < hi; lu++ {
-			b := unplacedMeters
-			d, m := p.cand.Row(lu)
-			for i, s := range d {
-				c := m[i]
-				if stability {
-					c = p.cost(int32(lu), s, c)
-				}
-				b = math.Min(b, c+r.price[s])
-			}
+			d, _ := p.cand.Row(lu)
+			b := p.rowBest(lu, r.price, stability)
 			best[lu] = b
 			beyond := p.cand.Beyond[lu]
 			if beyond >= b || p.fixed[lu] >= 0 || len(d) == len(p.schools) {
@@ -1133,6 +1120,44 @@ func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc
 	return lb, add
 }
 
+// rowBest is the least cost + seat price over unit lu's candidate row
+// (with the stability charge when asked), or unplacedMeters when that is
+// less: the unit's term of the Lagrangian bound as far as its row goes.
+func (p *stageProblem) rowBest(lu int, price []float64, stability bool) float64 {
+	b := unplacedMeters
+	d, m := p.cand.Row(lu)
+	for i, s := range d {
+		c := m[i]
+		if stability {
+			c = p.cost(int32(lu), s, c)
+		}
+		b = math.Min(b, c+price[s])
+	}
+	return b
+}
+
+// lagrangian is the Lagrangian bound Σ_u pupils_u·best_u − Σ_s cap_s·price_s
+// for per-unit minima best of cost + price over all schools.
+func (p *stageProblem) lagrangian(best, price []float64) float64 {
+	var lb float64
+	for lu, b := range best {
+		lb += float64(p.pupils[lu]) * b
+	}
+	for ls := range p.schools {
+		lb -= float64(p.cap[ls]) * price[ls]
+	}
+	return lb
+}
+
+// crossingAt is the crossings of candidate x of row i of c, -1 when c does
+// not know them.
+func crossingAt(c *geo.Candidates, i, x int) int32 {
+	if c.Crossings == nil {
+		return -1
+	}
+	return c.Crossings[int(c.Off[i])+x]
+}
+
 // pricedK is how many schools per unit a geo.PricedMetric search returns
 // in one pricing round.
 const pricedK = 4
@@ -1152,15 +1177,8 @@ func (p *stageProblem) certifyPriced(pm geo.PricedMetric, r *relaxation, stabili
 	found := make([][]newArc, nU)
 	parallel(nU, func(lo, hi int) {
 		for lu := lo; lu < hi; lu++ {
-			b := unplacedMeters
-			d, m := p.cand.Row(lu)
-			for i, s := range d {
-				c := m[i]
-				if stability {
-					c = p.cost(int32(lu), s, c)
-				}
-				b = math.Min(b, c+r.price[s])
-			}
+			d, _ := p.cand.Row(lu)
+			b := p.rowBest(lu, r.price, stability)
 			best[lu] = b
 			if p.fixed[lu] >= 0 || len(d) == len(p.schools) {
 				continue
@@ -1177,10 +1195,7 @@ func (p *stageProblem) certifyPriced(pm geo.PricedMetric, r *relaxation, stabili
 				v := c + r.price[s]
 				lower = math.Min(lower, v)
 				if v < b-1e-6 && !slices.Contains(d, s) {
-					cr := int32(-1)
-					if cand.Crossings != nil {
-						cr = cand.Crossings[int(cand.Off[lu])+x]
-					}
+					cr := crossingAt(cand, lu, x)
 					found[lu] = append(found[lu], newArc{unit: int32(lu), school: s, meters: pmeters[x], crossings: cr})
 				}
 			}
@@ -1190,12 +1205,9 @@ func (p *stageProblem) certifyPriced(pm geo.PricedMetric, r *relaxation, stabili
 	var lb float64
 	var add []newArc
 	for lu := range nU {
-		lb += float64(p.pupils[lu]) * best[lu]
 		add = append(add, found[lu]...)
 	}
-	for ls := range p.schools {
-		lb -= float64(p.cap[ls]) * r.price[ls]
-	}
+	lb = p.lagrangian(best, r.price)
 	if debugSolve {
 		fmt.Printf("%s certify (priced search): %d price in\n", p.st, len(add))
 	}
