@@ -1,10 +1,13 @@
 package allocation
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -149,10 +152,63 @@ func selectOverflow(ds *data.Dataset, pol *Policy, st data.Stage, zone []int32, 
 	return over, overMig, byTier
 }
 
+// overflowPool is a pool of free seats for overflow pupils: a zoneable
+// school's free public seats (anyone), or a purchased-place school's
+// places of the stage (migrant children only).
+type overflowPool struct {
+	school  int32
+	seats   int64
+	migrant bool // purchased places: migrant children only
+}
+
+// overflowPools lists the seat pools of stage st in dataset school order,
+// public before purchased for a school with both; used[s] is the number of
+// seats already taken at school s.
+func overflowPools(ds *data.Dataset, st data.Stage, used []int64) []overflowPool {
+	var pools []overflowPool
+	for i := range ds.Schools {
+		s := &ds.Schools[i]
+		if s.Zoneable(st) {
+			if free := int64(s.Seats[st]) - used[i]; free > 0 {
+				pools = append(pools, overflowPool{int32(i), free, false})
+			}
+		}
+		if s.Ownership == data.Purchased && s.Status == data.Open && s.Offers(st) && s.PurchasedSeats > 0 {
+			if n := purchasedSeats(s, st); n > 0 {
+				pools = append(pools, overflowPool{int32(i), n, true})
+			}
+		}
+	}
+	return pools
+}
+
+// overflowK is the number of nearest pools each group's row starts with;
+// pricing adds at most overflowAdd arcs per group node and round.
+const (
+	overflowK   = 8
+	overflowAdd = 16
+)
+
+// overflowFlow is the flow of one (group, pool, resident|migrant) arc of an
+// optimal overflow placement; pool is -1 for unplaced pupils.
+type overflowFlow struct {
+	group   int32
+	pool    int32
+	migrant bool
+	pupils  int64
+}
+
 // placeOverflow places overflow groups at free seats by min-cost flow:
 // residents at zoneable schools with free seats, migrant children also at
-// purchased places. used[s] is the number of seats already taken at each
-// dataset school. It returns the placements (Overflow and Unplaced).
+// purchased places, pupils no pool can take unplaced at unplacedMeters
+// each. used[s] is the number of seats already taken at each dataset
+// school. It returns the placements (Overflow and Unplaced), at most one
+// per (group, school) and one unplaced per group.
+//
+// The placement is a min-cost placement over every pool, not only over the
+// rows of nearest pools the flow is built from (see solveOverflow for the
+// proof): ties aside it is the placement of one flow over all group × pool
+// arcs.
 //
 // Placement.Meters is the length of the route (walked metres on a road
 // network); cost is Σ pupils × the metric's cost of their placements, the
@@ -161,162 +217,472 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 	if len(groups) == 0 {
 		return nil, 0, nil
 	}
-	// Seat pools: public free seats (anyone) and purchased places (migrants).
-	type pool struct {
-		school  int32
-		seats   int64
-		migrant bool // purchased places: migrant children only
-	}
-	var pools []pool
-	for i := range ds.Schools {
-		s := &ds.Schools[i]
-		if s.Zoneable(st) {
-			if free := int64(s.Seats[st]) - used[i]; free > 0 {
-				pools = append(pools, pool{int32(i), free, false})
-			}
-		}
-		if s.Ownership == data.Purchased && s.Status == data.Open && s.Offers(st) && s.PurchasedSeats > 0 {
-			if n := purchasedSeats(s, st); n > 0 {
-				pools = append(pools, pool{int32(i), n, true})
-			}
-		}
-	}
-	unplacedAll := func() []Placement {
+	pools := overflowPools(ds, st, used)
+	if len(pools) == 0 {
 		for _, g := range groups {
 			out = append(out, Placement{Unit: g.unit, School: -1, Pupils: int32(g.pupils), Migrants: int32(g.migrants), Kind: Unplaced})
 		}
-		return out
-	}
-	if len(pools) == 0 {
-		return unplacedAll(), 0, nil
+		return out, 0, nil
 	}
 	origins := make([]orb.Point, len(groups))
 	for i, g := range groups {
 		origins[i] = ds.Units[g.unit].Loc
 	}
-	dests := make([]orb.Point, len(pools))
-	for i, pl := range pools {
-		dests[i] = ds.Schools[pl.school].Loc
+	flows, err := solveOverflow(ctx, metric, ds.Planar, groups, pools, origins, ds.Schools)
+	if err != nil {
+		return nil, 0, err
 	}
-	k := min(32, len(pools))
-	for {
-		cand, err := metric.Nearest(ctx, origins, dests, k)
-		if err != nil {
-			return nil, 0, fmt.Errorf("overflow candidates: %w", err)
+	type key struct {
+		group  int32
+		school int32
+	}
+	agg := map[key]int{} // index into out
+	for _, f := range flows {
+		kk := key{f.group, -1}
+		if f.pool >= 0 {
+			kk.school = pools[f.pool].school
 		}
-		// Nodes: per group a resident node and a migrant node, pools, sink.
-		nG, nP := len(groups), len(pools)
-		sink := int32(2*nG + nP)
-		g := mcf.NewGraph(2*nG+nP+1, 2*len(cand.Dest)+2*nG+nP)
-		var total int64
-		type arcRef struct {
-			arc            int32
-			group, pool    int
-			migrant, place bool
+		x, ok := agg[kk]
+		if !ok {
+			x = len(out)
+			agg[kk] = x
+			pl := Placement{Unit: groups[f.group].unit, School: kk.school, Kind: Unplaced}
+			if f.pool >= 0 {
+				pl.Kind = Overflow
+			}
+			out = append(out, pl)
 		}
-		var refs []arcRef
-		for i, gr := range groups {
-			res, mig := gr.pupils-gr.migrants, gr.migrants
-			g.SetSupply(int32(2*i), res)
-			g.SetSupply(int32(2*i+1), mig)
-			total += gr.pupils
-			d, m := cand.Row(i)
-			for j, pi := range d {
-				if math.IsInf(m[j], 1) {
+		out[x].Pupils += int32(f.pupils)
+		if f.migrant {
+			out[x].Migrants += int32(f.pupils)
+		}
+	}
+	// Route lengths of the placements, in one batch.
+	var pairs []geo.Pair
+	for _, pl := range out {
+		if pl.School >= 0 {
+			pairs = append(pairs, geo.Pair{Origin: pl.Unit, Dest: pl.School, Limit: math.Inf(1)})
+		}
+	}
+	units := make([]orb.Point, len(ds.Units))
+	for i := range ds.Units {
+		units[i] = ds.Units[i].Loc
+	}
+	schoolLocs := make([]orb.Point, len(ds.Schools))
+	for i := range ds.Schools {
+		schoolLocs[i] = ds.Schools[i].Loc
+	}
+	routes, err := geo.MeasurePairs(ctx, metric, units, schoolLocs, pairs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("overflow distances: %w", err)
+	}
+	x := 0
+	for i := range out {
+		if out[i].School >= 0 {
+			out[i].Meters = routes[x].Meters
+			cost += float64(out[i].Pupils) * routes[x].Cost
+			x++
+		}
+	}
+	return out, cost, nil
+}
+
+// solveOverflow computes a min-cost placement of the groups' pupils at the
+// pools: residents at public pools, migrants at any pool, the rest
+// unplaced at scaleCost(unplacedMeters) per pupil, each pupil at the
+// metric's cost (scaleCost) of its pool's school. planar says how the
+// points are given. It returns the positive flows in group order.
+//
+// The flow is built on rows of each group's overflowK nearest pools and
+// priced out by column generation: after each optimal solve with
+// potentials π, an arc from group node v to an unlisted pool p has reduced
+// cost scaleCost(c) + π(v) − π(p), and c is at least both the row's Beyond
+// (the Candidates invariant) and the straight-line distance (a lower bound
+// of every Metric); scaleCost is monotone. Pools are scanned by
+// straight-line distance until that bound proves every remaining one
+// non-negative, the others are measured, and the arcs with negative reduced
+// cost (the most negative overflowAdd per node) are added before solving
+// again. When no arc is added the potentials prove the flow optimal over
+// all group × pool arcs (complementary slackness: unlisted arcs carry no
+// flow and have non-negative reduced cost). Every round adds an arc, so the
+// loop ends.
+//
+// For speed only, the rows start with the pools that are cheapest by cost
+// plus the seat prices of a small merged flow (overflowPrices), and every
+// cold solve starts from the tree those prices (then the last round's)
+// suggest (mcf.Graph.SetCrashCost): on the 1,000,000-pupil demo city two or
+// three rounds suffice.
+func solveOverflow(ctx context.Context, metric geo.Metric, planar bool, groups []overflowGroup, pools []overflowPool, origins []orb.Point, schools []data.School) ([]overflowFlow, error) {
+	nG, nP := len(groups), len(pools)
+	dests := make([]orb.Point, nP)
+	for i, pl := range pools {
+		dests[i] = schools[pl.school].Loc
+	}
+	cand, err := metric.Nearest(ctx, origins, dests, min(overflowK, nP))
+	if err != nil {
+		return nil, fmt.Errorf("overflow candidates: %w", err)
+	}
+	// Rows: the listed pools of each group and their cost (clipped, so
+	// appending copies them out of cand's shared arrays).
+	rowDest := make([][]int32, nG)
+	rowCost := make([][]float64, nG)
+	for i := range groups {
+		d, m := cand.Row(i)
+		rowDest[i], rowCost[i] = slices.Clip(d), slices.Clip(m)
+	}
+	straight := metric.Name() == geo.StraightLine(planar).Name()
+	index := geo.NewPointIndex(dests, planar)
+	unplacedCost := scaleCost(unplacedMeters)
+	// price holds the last round's seat prices π(sink) − π(p) ≥ 0 of the
+	// pools: cold solves after the first start from the tree that hangs
+	// every group on its cheapest pool by cost plus price (only speed
+	// depends on it).
+	price, err := overflowPrices(ctx, index, groups, pools, origins, schools)
+	if err != nil {
+		return nil, err
+	}
+	if price != nil {
+		// Seed the rows with the pools that are cheapest by cost plus
+		// price (within overflowMargin of each node's best listed one).
+		node, _ := overflowNodes(groups)
+		pi := make([]int64, nP)
+		maxPi := [2]int64{math.MinInt64, math.MinInt64}
+		for p := range pools {
+			pi[p] = -price[p]
+			if !pools[p].migrant {
+				maxPi[0] = max(maxPi[0], pi[p])
+			}
+			maxPi[1] = max(maxPi[1], pi[p])
+		}
+		best := make([]int64, 0, 2*nG)
+		for i := range groups {
+			for side, v := range node[i] {
+				if v < 0 {
 					continue
 				}
-				c := scaleCost(m[j])
-				if res > 0 && !pools[pi].migrant {
-					refs = append(refs, arcRef{g.AddArc(int32(2*i), int32(2*nG)+pi, mcf.Inf, c), i, int(pi), false, true})
+				b := unplacedCost
+				for j, p := range rowDest[i] {
+					if !math.IsInf(rowCost[i][j], 1) && !(pools[p].migrant && side == 0) {
+						b = min(b, scaleCost(rowCost[i][j])+price[p])
+					}
 				}
-				if mig > 0 {
-					refs = append(refs, arcRef{g.AddArc(int32(2*i+1), int32(2*nG)+pi, mcf.Inf, c), i, int(pi), true, true})
-				}
+				best = append(best, b)
 			}
-			refs = append(refs, arcRef{g.AddArc(int32(2*i), sink, mcf.Inf, scaleCost(unplacedMeters)), i, -1, false, false})
-			refs = append(refs, arcRef{g.AddArc(int32(2*i+1), sink, mcf.Inf, scaleCost(unplacedMeters)), i, -1, true, false})
 		}
-		for pi, pl := range pools {
-			g.AddArc(int32(2*nG+pi), sink, pl.seats, 0)
+		margin := scaleCost(overflowMargin)
+		if _, err := priceOverflow(ctx, metric, straight, index, origins, dests, pools, cand.Beyond, rowDest, rowCost, node, pi, maxPi,
+			func(v int32) int64 { return -best[v] - margin }); err != nil {
+			return nil, err
+		}
+	}
+	for round := 0; ; round++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("overflow placement: %w", err)
+		}
+		// Nodes: the group nodes, then the pools, then the sink.
+		node, nN := overflowNodes(groups)
+		poolNode := func(p int32) int32 { return nN + p }
+		sink := nN + int32(nP)
+		arcs := 0
+		for i := range groups {
+			arcs += 2 * (len(rowDest[i]) + 1)
+		}
+		g := mcf.NewGraph(int(sink)+1, arcs+nP)
+		// Arc a < len(refGroup) is group refGroup[a]'s arc to pool
+		// refPool[a] (-1: unplaced), of its migrant node when refMig[a].
+		refGroup := make([]int32, 0, arcs)
+		refPool := make([]int32, 0, arcs)
+		refMig := make([]bool, 0, arcs)
+		var total int64
+		for i, gr := range groups {
+			for side, v := range node[i] {
+				if v < 0 {
+					continue
+				}
+				mig := side == 1
+				n := gr.pupils - gr.migrants
+				if mig {
+					n = gr.migrants
+				}
+				g.SetSupply(v, n)
+				total += n
+				d, m := rowDest[i], rowCost[i]
+				for j, p := range d {
+					if math.IsInf(m[j], 1) || (pools[p].migrant && !mig) {
+						continue
+					}
+					a := g.AddArc(v, poolNode(p), mcf.Inf, scaleCost(m[j]))
+					if price != nil {
+						g.SetCrashCost(a, scaleCost(m[j])+price[p])
+					}
+					refGroup, refPool, refMig = append(refGroup, int32(i)), append(refPool, p), append(refMig, mig)
+				}
+				g.AddArc(v, sink, mcf.Inf, unplacedCost)
+				refGroup, refPool, refMig = append(refGroup, int32(i)), append(refPool, -1), append(refMig, mig)
+			}
+		}
+		for p, pl := range pools {
+			g.AddArc(poolNode(int32(p)), sink, pl.seats, 0)
 		}
 		g.SetSupply(sink, -total)
+		t0 := time.Now()
 		status, err := g.Solve(ctx)
 		if err != nil {
-			return nil, 0, fmt.Errorf("overflow placement: %w", err)
+			return nil, fmt.Errorf("overflow placement: %w", err)
 		}
 		if status != mcf.Optimal {
-			return nil, 0, fmt.Errorf("overflow placement: solver status %v", status)
+			return nil, fmt.Errorf("overflow placement: solver status %v", status)
 		}
-		// Free seats left while pupils are unplaced and rows were cut: widen.
-		var unplaced, freeLeft int64
-		for _, r := range refs {
-			if !r.place {
-				unplaced += g.Flow(r.arc)
+		tSolve := time.Since(t0)
+		pi := make([]int64, nP)
+		maxPi := [2]int64{math.MinInt64, math.MinInt64} // residents, migrants
+		for p := range pools {
+			pi[p] = g.Potential(poolNode(int32(p)))
+			if !pools[p].migrant {
+				maxPi[0] = max(maxPi[0], pi[p])
 			}
+			maxPi[1] = max(maxPi[1], pi[p])
 		}
-		for pi := range pools {
-			freeLeft += pools[pi].seats - g.Flow(int32(len(refs))+int32(pi))
+		if price == nil {
+			price = make([]int64, nP)
 		}
-		if unplaced > 0 && freeLeft > 0 && k < len(pools) {
-			k = min(4*k, len(pools))
-			continue
+		for p := range pools {
+			price[p] = max(0, min(g.Potential(sink)-pi[p], unplacedCost))
 		}
-		type key struct {
-			group  int
-			school int32
+		added, err := priceOverflow(ctx, metric, straight, index, origins, dests, pools, cand.Beyond, rowDest, rowCost, node, pi, maxPi, g.Potential)
+		if err != nil {
+			return nil, err
 		}
-		agg := map[key]*Placement{}
-		var keys []key
-		for _, r := range refs {
-			f := g.Flow(r.arc)
-			if f == 0 {
+		if debugSolve {
+			fmt.Printf("overflow round %d: %d groups, %d pools, %d arcs, %d pivots in %v, %d arcs added, cost %d\n",
+				round, nG, nP, g.NumArcs(), g.Stats().Pivots, tSolve, added, g.TotalCost())
+		}
+		if added == 0 {
+			var flows []overflowFlow
+			for a := range refGroup {
+				if f := g.Flow(int32(a)); f > 0 {
+					flows = append(flows, overflowFlow{refGroup[a], refPool[a], refMig[a], f})
+				}
+			}
+			return flows, nil
+		}
+	}
+}
+
+// overflowMargin (metres) widens the rows seeded from overflowPrices: a
+// node lists every pool within this margin of its cheapest by cost plus
+// price, up to overflowAdd of them.
+const overflowMargin = 500
+
+// overflowNodes numbers the group nodes of the flow: per group a resident
+// node (node[i][0]) and a migrant node (node[i][1]) when it has such
+// pupils, -1 otherwise. It returns the numbering and the node count.
+func overflowNodes(groups []overflowGroup) (node [][2]int32, n int32) {
+	node = make([][2]int32, len(groups))
+	for i, gr := range groups {
+		node[i] = [2]int32{-1, -1}
+		if gr.pupils-gr.migrants > 0 {
+			node[i][0] = n
+			n++
+		}
+		if gr.migrants > 0 {
+			node[i][1] = n
+			n++
+		}
+	}
+	return node, n
+}
+
+// overflowPrices estimates the pools' seat prices (scaled cost, ≥ 0) from
+// a small flow: the groups of one zone merged at the zone school, groups
+// without a zone kept apart, residents and migrants apart, at straight-line
+// cost to every pool (or to the overflowAgg nearest when that is too many
+// arcs). Only the speed of solveOverflow depends on the prices; nil when
+// merging would not shrink the flow.
+func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflowGroup, pools []overflowPool, origins []orb.Point, schools []data.School) ([]int64, error) {
+	type key struct {
+		zone, unit int32
+		migrant    bool
+	}
+	at := map[key]int32{}
+	var locs []orb.Point
+	var supply []int64
+	var migrant []bool
+	add := func(k key, loc orb.Point, n int64) {
+		if n <= 0 {
+			return
+		}
+		x, ok := at[k]
+		if !ok {
+			x = int32(len(locs))
+			at[k] = x
+			locs, supply, migrant = append(locs, loc), append(supply, 0), append(migrant, k.migrant)
+		}
+		supply[x] += n
+	}
+	for i, gr := range groups {
+		k, loc := key{zone: gr.zone, unit: -1}, orb.Point{}
+		if gr.zone >= 0 {
+			loc = schools[gr.zone].Loc
+		} else {
+			k.unit, loc = gr.unit, origins[i]
+		}
+		add(k, loc, gr.pupils-gr.migrants)
+		k.migrant = true
+		add(k, loc, gr.migrants)
+	}
+	nA, nP := int32(len(locs)), len(pools)
+	if int(nA) >= len(groups) {
+		return nil, nil
+	}
+	k := min(nP, max(1, overflowAggArcs/max(1, int(nA))))
+	sink := nA + int32(nP)
+	g := mcf.NewGraph(int(sink)+1, int(nA)*(k+1)+nP)
+	unplacedCost := scaleCost(unplacedMeters)
+	var total int64
+	var nb []geo.Neighbor
+	for a := range nA {
+		g.SetSupply(a, supply[a])
+		total += supply[a]
+		nb = index.Nearest(locs[a], k, nb[:0])
+		for _, n := range nb {
+			if pools[n.ID].migrant && !migrant[a] {
 				continue
 			}
-			kk := key{r.group, -1}
-			if r.place {
-				kk.school = pools[r.pool].school
-			}
-			pl := agg[kk]
-			if pl == nil {
-				pl = &Placement{Unit: groups[r.group].unit, School: kk.school, Kind: Unplaced}
-				if r.place {
-					pl.Kind = Overflow
+			g.AddArc(a, nA+n.ID, mcf.Inf, scaleCost(n.Meters))
+		}
+		g.AddArc(a, sink, mcf.Inf, unplacedCost)
+	}
+	for p, pl := range pools {
+		g.AddArc(nA+int32(p), sink, pl.seats, 0)
+	}
+	g.SetSupply(sink, -total)
+	status, err := g.Solve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("overflow prices: %w", err)
+	}
+	if status != mcf.Optimal {
+		return nil, fmt.Errorf("overflow prices: solver status %v", status)
+	}
+	price := make([]int64, nP)
+	for p := range pools {
+		price[p] = max(0, min(g.Potential(sink)-g.Potential(nA+int32(p)), unplacedCost))
+	}
+	return price, nil
+}
+
+// overflowAggArcs bounds the arcs of overflowPrices' flow.
+const overflowAggArcs = 1 << 20
+
+// priceOverflow is the pricing step of solveOverflow: it appends to the
+// rows the arcs of negative reduced cost found for each group node (at most
+// overflowAdd per node, the most negative) and returns how many it added.
+// pi holds the pools' potentials, maxPi their maximum over pools open to
+// residents and to migrants, and potential the group nodes'.
+func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index *geo.PointIndex, origins, dests []orb.Point,
+	pools []overflowPool, beyond []float64, rowDest [][]int32, rowCost [][]float64, node [][2]int32,
+	pi []int64, maxPi [2]int64, potential func(int32) int64) (int, error) {
+	type arc struct {
+		pool int32
+		rc   int64   // reduced cost, or its lower bound while unmeasured
+		cost float64 // metric cost, or the probe's limit while unmeasured
+	}
+	found := make([][]arc, len(rowDest)) // straight: measured; else probes
+	parallel(len(rowDest), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var out []arc
+			for side, v := range node[i] {
+				if v < 0 {
+					continue
 				}
-				agg[kk] = pl
-				keys = append(keys, kk)
+				piV := potential(v)
+				floor := beyond[i]
+				if scaleCost(floor)+piV-maxPi[side] >= 0 {
+					continue
+				}
+				var mine []arc
+				index.Scan(origins[i], func(n geo.Neighbor) bool {
+					lb := scaleCost(math.Max(floor, n.Meters)) + piV
+					if lb-maxPi[side] >= 0 {
+						return false
+					}
+					p := n.ID
+					if pools[p].migrant && side == 0 || lb-pi[p] >= 0 || slices.Contains(rowDest[i], p) {
+						return true
+					}
+					if !straight {
+						// A probe, measured below up to the cost that
+						// would still price out (metres, rounded up).
+						mine = append(mine, arc{p, lb - pi[p], float64(pi[p]-piV)/costScale + 1})
+						return true
+					}
+					c := metric.Meters(origins[i], dests[p])
+					if rc := scaleCost(c) + piV - pi[p]; rc < 0 {
+						mine = append(mine, arc{p, rc, c})
+					}
+					return true
+				})
+				slices.SortFunc(mine, func(a, b arc) int {
+					if a.rc != b.rc {
+						return cmp.Compare(a.rc, b.rc)
+					}
+					return cmp.Compare(a.pool, b.pool)
+				})
+				limit := overflowAdd
+				if !straight {
+					limit *= 4 // probes, measured below
+				}
+				for _, a := range mine[:min(len(mine), limit)] {
+					if x := slices.IndexFunc(out, func(b arc) bool { return b.pool == a.pool }); x >= 0 {
+						out[x].cost = max(out[x].cost, a.cost) // the larger probe limit
+					} else {
+						out = append(out, a)
+					}
+				}
 			}
-			pl.Pupils += int32(f)
-			if r.migrant {
-				pl.Migrants += int32(f)
-			}
+			found[i] = out
 		}
-		// Route lengths of the placements, in one batch.
+	})
+	if !straight {
+		// Measure the probes; keep those whose real cost still prices out
+		// for some node of the group.
 		var pairs []geo.Pair
-		for _, kk := range keys {
-			if kk.school >= 0 {
-				pairs = append(pairs, geo.Pair{Origin: int32(kk.group), Dest: kk.school, Limit: math.Inf(1)})
+		for i, fs := range found {
+			for _, a := range fs {
+				pairs = append(pairs, geo.Pair{Origin: int32(i), Dest: a.pool, Limit: a.cost})
 			}
 		}
-		schoolLocs := make([]orb.Point, len(ds.Schools))
-		for i := range ds.Schools {
-			schoolLocs[i] = ds.Schools[i].Loc
-		}
-		routes, err := geo.MeasurePairs(ctx, metric, origins, schoolLocs, pairs)
+		res, err := geo.MeasurePairs(ctx, metric, origins, dests, pairs)
 		if err != nil {
-			return nil, 0, fmt.Errorf("overflow distances: %w", err)
+			return 0, fmt.Errorf("overflow pricing: %w", err)
 		}
 		x := 0
-		for _, kk := range keys {
-			pl := agg[kk]
-			if kk.school >= 0 {
-				pl.Meters = routes[x].Meters
-				cost += float64(pl.Pupils) * routes[x].Cost
+		for i, fs := range found {
+			keep := fs[:0]
+			for _, a := range fs {
+				c := res[x].Cost
 				x++
+				a.cost = c
+				for side, v := range node[i] {
+					if v >= 0 && !(pools[a.pool].migrant && side == 0) && !math.IsInf(c, 1) &&
+						scaleCost(c)+potential(v)-pi[a.pool] < 0 {
+						keep = append(keep, a)
+						break
+					}
+				}
 			}
-			out = append(out, *pl)
+			found[i] = keep
 		}
-		return out, cost, nil
 	}
+	added := 0
+	for i, fs := range found {
+		for _, a := range fs {
+			rowDest[i] = append(rowDest[i], a.pool)
+			rowCost[i] = append(rowCost[i], a.cost)
+			added++
+		}
+	}
+	return added, nil
 }
 
 // purchasedSeats returns the purchased places of a school available to
