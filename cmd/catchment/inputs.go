@@ -57,9 +57,10 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 }
 
 // roadOptions are the walking-metric options the flags give (checked by
-// load).
+// load; see pipeline.RoadOptions).
 func (f *inputFlags) roadOptions() roads.Options {
-	return roads.Options{MajorCrossingPenaltyMeters: f.crossingPenalty, BarrierPenaltyMeters: f.barrierPenalty}
+	o, _ := pipeline.RoadOptions(f.crossingPenalty, f.barrierPenalty)
+	return o
 }
 
 // Metric returns the distance metric chosen by the flags, known after load:

@@ -22,18 +22,31 @@ func init() {
 // manifest records what a solve read, so that later commands (lookup) can
 // rebuild the plan from its output directory.
 type manifest struct {
-	Files      map[string]string  `json:"files,omitempty"`
-	CRS        string             `json:"crs"`
-	CellMeters float64            `json:"cell_meters"`
-	DB         string             `json:"db,omitempty"`
-	Roads      string             `json:"roads,omitempty"`
-	Crossing   float64            `json:"crossing_penalty_m,omitempty"`
-	Scenario   string             `json:"scenario,omitempty"`
-	Policy     *allocation.Policy `json:"policy"`
+	Files      map[string]string `json:"files,omitempty"`
+	CRS        string            `json:"crs"`
+	CellMeters float64           `json:"cell_meters"`
+	DB         string            `json:"db,omitempty"`
+	Roads      string            `json:"roads,omitempty"`
+	Crossing   float64           `json:"crossing_penalty_m,omitempty"`
+	// Barrier is the road network's barrier penalty (nil without a road
+	// network; absent in manifests older than it: the default then).
+	Barrier  *float64           `json:"barrier_penalty_m,omitempty"`
+	Scenario string             `json:"scenario,omitempty"`
+	Policy   *allocation.Policy `json:"policy"`
+	// ZoneMetric names the metric the zones were optimised by, and
+	// MeasureMetric the one the outputs are measured by (they differ with
+	// solve --zone-by straight --roads).
+	ZoneMetric    string `json:"zone_metric,omitempty"`
+	MeasureMetric string `json:"measure_metric,omitempty"`
 }
 
-func writeManifest(dir string, in *inputFlags, pol allocation.Policy) error {
-	m := manifest{CRS: in.crs, CellMeters: in.cellMeters, Policy: &pol, Files: map[string]string{}}
+// writeManifest records in dir/manifest.json how the outputs were made, so
+// that lookup --out DIR can rebuild the same plan: the inputs, the road
+// network and its penalties, the policy, and the metrics that zoned
+// (zonedBy) and measured (measuredBy) the plan.
+func writeManifest(dir string, in *inputFlags, pol allocation.Policy, zonedBy, measuredBy string) error {
+	m := manifest{CRS: in.crs, CellMeters: in.cellMeters, Policy: &pol, Files: map[string]string{},
+		ZoneMetric: zonedBy, MeasureMetric: measuredBy}
 	abs := func(p string) string {
 		if p == "" {
 			return ""
@@ -47,6 +60,9 @@ func writeManifest(dir string, in *inputFlags, pol allocation.Policy) error {
 		m.DB, m.Scenario = abs(in.db), in.scenario
 	}
 	m.Roads, m.Crossing = abs(in.roads), in.crossingPenalty
+	if in.Metric() != nil {
+		m.Barrier = &in.barrierPenalty
+	}
 	for k, v := range map[string]string{"schools": in.files.Schools, "units": in.files.Units, "households": in.files.Households,
 		"current": in.files.Current, "candidates": in.files.Candidates, "boundary": in.files.Boundary} {
 		if v != "" {
@@ -70,7 +86,10 @@ func readManifest(dir string) (*inputFlags, allocation.Policy, error) {
 		return nil, allocation.Policy{}, fmt.Errorf("manifest.json: %w", err)
 	}
 	in := &inputFlags{crs: m.CRS, cellMeters: m.CellMeters, db: m.DB, scenario: m.Scenario,
-		roads: m.Roads, crossingPenalty: m.Crossing}
+		roads: m.Roads, crossingPenalty: m.Crossing, barrierPenalty: pipeline.DefaultBarrierPenaltyMeters}
+	if m.Barrier != nil {
+		in.barrierPenalty = *m.Barrier
+	}
 	in.files.Schools, in.files.Units, in.files.Households = m.Files["schools"], m.Files["units"], m.Files["households"]
 	in.files.Current, in.files.Candidates, in.files.Boundary = m.Files["current"], m.Files["candidates"], m.Files["boundary"]
 	pol := allocation.DefaultPolicy()
@@ -163,7 +182,7 @@ func lookupFromDir(ctx context.Context, env *cliEnv, dir string) (*allocation.Lo
 }
 
 func lookupFromDB(ctx context.Context, env *cliEnv, dbPath, scenario string) (*allocation.Lookup, error) {
-	in := &inputFlags{db: dbPath, scenario: scenario}
+	in := &inputFlags{db: dbPath, scenario: scenario, barrierPenalty: pipeline.DefaultBarrierPenaltyMeters}
 	ds, boundary, db, err := in.load(ctx, env)
 	if err != nil {
 		return nil, err
@@ -173,7 +192,17 @@ func lookupFromDB(ctx context.Context, env *cliEnv, dbPath, scenario string) (*a
 	if err != nil {
 		return nil, fmt.Errorf("scenario %q has no plan (run catchment solve --db): %w", scenario, err)
 	}
-	prep, err := pipeline.Prepare(ctx, ds, boundary, in.Metric())
+	// The plan is rebuilt with the distance it was solved with, never
+	// re-measured by another.
+	recorded, err := planMetricName(ctx, db, rec)
+	if err != nil {
+		return nil, err
+	}
+	metric, err := metricForPlan(rec, recorded, ds, in.Metric())
+	if err != nil {
+		return nil, err
+	}
+	prep, err := pipeline.Prepare(ctx, ds, boundary, metric)
 	if err != nil {
 		return nil, err
 	}

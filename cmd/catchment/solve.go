@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"catchment/allocation"
@@ -89,14 +87,7 @@ func runSolve(ctx context.Context, env *cliEnv, args []string) error {
 	if err := prep.WriteOutputs(*out, plan); err != nil {
 		return err
 	}
-	if err := writeManifest(*out, &in, pol); err != nil {
-		return err
-	}
-	var barrierPenalty *float64
-	if in.Metric() != nil {
-		barrierPenalty = &in.barrierPenalty
-	}
-	if err := addManifestMetrics(*out, zonedBy, plan.Metric, barrierPenalty); err != nil {
+	if err := writeManifest(*out, &in, pol, zonedBy, plan.Metric); err != nil {
 		return err
 	}
 	if db != nil {
@@ -205,47 +196,13 @@ func measureOn(ctx context.Context, plan *allocation.Plan, m geo.Metric, adjacen
 	return measured, nil
 }
 
-// Keys solve adds to manifest.json and to a stored plan's Meta (next to
-// pipeline.MetaMetric, which names the metric the plan is measured by).
+// Keys solve writes in manifest.json (see manifest) and in a stored plan's
+// Meta (next to pipeline.MetaMetric, which names the metric the plan is
+// measured by).
 const (
 	// metaZoneMetric names the metric the zones were optimised by.
 	metaZoneMetric = "zone_metric"
-	// manifestMeasureMetric names the metric the outputs are measured by.
-	manifestMeasureMetric = "measure_metric"
-	// manifestBarrierPenalty is the road network's barrier penalty in
-	// metres (written only with a road network).
-	manifestBarrierPenalty = "barrier_penalty_m"
 )
-
-// addManifestMetrics adds to dir's manifest.json which metric zoned the
-// plan and which measured its outputs (fields zone_metric and
-// measure_metric) and, with a road network, its barrier penalty
-// (barrier_penalty_m, nil without one); existing fields are kept as they
-// are.
-func addManifestMetrics(dir, zonedBy, measuredBy string, barrierPenalty *float64) error {
-	path := filepath.Join(dir, "manifest.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	add := map[string]any{metaZoneMetric: zonedBy, manifestMeasureMetric: measuredBy}
-	if barrierPenalty != nil {
-		add[manifestBarrierPenalty] = *barrierPenalty
-	}
-	for k, v := range add {
-		if m[k], err = json.Marshal(v); err != nil {
-			return err
-		}
-	}
-	if b, err = json.MarshalIndent(m, "", "  "); err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(b, '\n'), 0o644)
-}
 
 // withZoneMetric adds the zoning metric to a stored plan's Meta (a JSON
 // object, or empty), keeping its other keys.

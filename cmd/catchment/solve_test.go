@@ -349,3 +349,9 @@ func BenchmarkSolveZoneBy(b *testing.B) {
 		})
 	}
 }
+
+// Keys of manifest.json the tests read (see manifest).
+const (
+	manifestMeasureMetric  = "measure_metric"
+	manifestBarrierPenalty = "barrier_penalty_m"
+)
