@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 
 	"catchment/data"
 )
@@ -194,16 +196,81 @@ func (p *Policy) Validate() error {
 // ReadPolicy reads a JSON policy. Fields left out keep their defaults;
 // unknown fields are an error (a misspelt threshold must not pass silently).
 func ReadPolicy(r io.Reader) (Policy, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return Policy{}, fmt.Errorf("policy: %w", err)
+	}
 	p := DefaultPolicy()
-	dec := json.NewDecoder(r)
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return Policy{}, fmt.Errorf("policy: %w", err)
+	}
+	// encoding/json fills a short array with zeros: "[0.9]" for a
+	// per-stage value would silently set the junior value to 0.
+	var raw any
+	if err := json.Unmarshal(b, &raw); err == nil {
+		if err := checkArrayLengths(reflect.TypeOf(p), raw, ""); err != nil {
+			return Policy{}, fmt.Errorf("policy: %w", err)
+		}
 	}
 	if err := p.Validate(); err != nil {
 		return Policy{}, fmt.Errorf("policy: %w", err)
 	}
 	return p, nil
+}
+
+// checkArrayLengths reports the first JSON array in v that is decoded into
+// a Go array of t (following struct fields by their json names, and slice
+// elements) with another number of elements.
+func checkArrayLengths(t reflect.Type, v any, path string) error {
+	switch t.Kind() {
+	case reflect.Pointer:
+		return checkArrayLengths(t.Elem(), v, path)
+	case reflect.Array:
+		if a, ok := v.([]any); ok && len(a) != t.Len() {
+			what := fmt.Sprintf("%d values", t.Len())
+			if t.Len() == int(data.NumStages) {
+				what = "2 (primary, junior)"
+			}
+			return fmt.Errorf("%s: %d values, want %s", path, len(a), what)
+		}
+	case reflect.Slice:
+		if a, ok := v.([]any); ok {
+			for i, e := range a {
+				if err := checkArrayLengths(t.Elem(), e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			for k, e := range obj {
+				if strings.EqualFold(k, name) {
+					p := name
+					if path != "" {
+						p = path + "." + name
+					}
+					if err := checkArrayLengths(f.Type, e, p); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // ReadPolicyFile reads a JSON policy file; an empty path gives the defaults.
