@@ -16,10 +16,10 @@ type core struct {
 	off  []int32   // core CSR over chains with distinct ends
 	to   []int32   // arc head (core node)
 	cost []float64 // chain cost
-	flag []uint8   // bit 0: the chain's edge at the tail is non-major; bit 1: at the head
+	flag []uint8   // bit 0: the chain's edge at the tail is non-major; bit 1: at the head; bits 2–4: the chain's barrier kinds (geo.BarrierKind)
 
 	chU, chW         []int32   // chain ends (core nodes); equal for a loop
-	chFlag           []uint8   // bit 0: edge at chU is non-major; bit 1: edge at chW is non-major
+	chFlag           []uint8   // bit 0: edge at chU is non-major; bit 1: edge at chW is non-major; bits 2–4: barrier kinds of the chain's edges
 	chCostU, chCostW []float64 // chain cost summed from chU, from chW (equal up to rounding)
 
 	eChain []int32   // edge → chain
@@ -73,6 +73,11 @@ func (nw *Network) buildCore() {
 		}
 		if nw.minorEdge(edges[len(edges)-1]) {
 			f |= 2
+		}
+		for _, e := range edges {
+			if nw.barrierEdge(e) {
+				f |= uint8(g.barrierKind(e)) << 2
+			}
 		}
 		c.chFlag = append(c.chFlag, f)
 		var sum float64
@@ -133,7 +138,7 @@ func (nw *Network) buildCore() {
 		f := c.chFlag[ch]
 		c.to[fill[u]], c.cost[fill[u]], c.flag[fill[u]] = w, c.chCostU[ch], f
 		fill[u]++
-		c.to[fill[w]], c.cost[fill[w]], c.flag[fill[w]] = u, c.chCostW[ch], f>>1|(f&1)<<1
+		c.to[fill[w]], c.cost[fill[w]], c.flag[fill[w]] = u, c.chCostW[ch], f&^3|f>>1&1|(f&1)<<1
 		fill[w]++
 	}
 	nw.core = c

@@ -131,7 +131,6 @@ type pairIndex struct {
 	barKind []geo.BarrierKind
 	barPre  []geo.BarrierKind
 	barSuf  []geo.BarrierKind
-	arcKind []geo.BarrierKind // core arc → kinds of its chain's barriers
 }
 
 // kindsBetween returns the kinds of chain ch's barrier edges numbered
@@ -214,17 +213,15 @@ func (nw *Network) pairs() *pairIndex {
 		nc := len(c.node)
 		x.arcLen = make([]float64, len(c.to))
 		x.arcBar = make([]int32, len(c.to))
-		x.arcKind = make([]geo.BarrierKind, len(c.to))
 		at := append([]int32(nil), c.off[:nc]...)
 		for ch := range nch {
 			u, w := c.chU[ch], c.chW[ch]
 			if u == w {
 				continue
 			}
-			k := x.kindsBetween(int32(ch), 0, x.chBar[ch])
-			x.arcLen[at[u]], x.arcBar[at[u]], x.arcKind[at[u]] = x.chLen[ch], x.chBar[ch], k
+			x.arcLen[at[u]], x.arcBar[at[u]] = x.chLen[ch], x.chBar[ch]
 			at[u]++
-			x.arcLen[at[w]], x.arcBar[at[w]], x.arcKind[at[w]] = x.chLen[ch], x.chBar[ch], k
+			x.arcLen[at[w]], x.arcBar[at[w]] = x.chLen[ch], x.chBar[ch]
 			at[w]++
 		}
 		nw.pairIdx = x
@@ -275,11 +272,10 @@ func (nw *Network) entry(x *pairIndex, s Snap) chainEntry {
 // the current search, reset through touched, and the targets hanging from
 // each core node as linked lists (head per node, next per target end).
 type pairSearch struct {
-	dist    []float64         // cost from the destination
-	meters  []float64         // walked metres along the chosen path
-	cr      []uint32          // crossings<<1 | arrived-by-minor-edge
-	bar     []int32           // barrier crossings along the chosen path
-	kind    []geo.BarrierKind // their kinds
+	dist    []float64 // cost from the destination
+	meters  []float64 // walked metres along the chosen path
+	cr      []uint32  // crossings<<4 | barrier kinds<<1 | arrived-by-minor-edge
+	bar     []int32   // barrier crossings along the chosen path
 	touched []int32
 	heap    minHeap
 
@@ -297,7 +293,7 @@ type pairSearch struct {
 
 func newPairSearch(n int) *pairSearch {
 	s := &pairSearch{dist: make([]float64, n), meters: make([]float64, n), cr: make([]uint32, n),
-		bar: make([]int32, n), kind: make([]geo.BarrierKind, n), head: make([]int32, n)}
+		bar: make([]int32, n), head: make([]int32, n)}
 	for i := range n {
 		s.dist[i] = math.Inf(1)
 		s.head[i] = -1
@@ -343,12 +339,15 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 			r.BarrierKinds = x.kindsBetween(de.ch, min(oe.barU, de.barU), max(oe.barU, de.barU))
 		}
 	}
-	relax := func(u int32, cost, m float64, cr uint32, bar int32, kind geo.BarrierKind) {
+	// A label's cr packs the major-road crossings (from bit 4), the
+	// barrier kinds (bits 1–3, as in core.flag's bits 2–4) and whether
+	// the node was reached by a non-major edge (bit 0).
+	relax := func(u int32, cost, m float64, cr uint32, bar int32) {
 		if cost < s.dist[u] {
 			if math.IsInf(s.dist[u], 1) {
 				s.touched = append(s.touched, u)
 			}
-			s.dist[u], s.meters[u], s.cr[u], s.bar[u], s.kind[u] = cost, m, cr, bar, kind
+			s.dist[u], s.meters[u], s.cr[u], s.bar[u] = cost, m, cr, bar
 			s.heap.push(entry{d: cost, node: u})
 		}
 	}
@@ -358,8 +357,8 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 		}
 		return 0
 	}
-	relax(de.u, d.Off+de.costU, d.Off+de.metU, bit(de.minorU), de.barU, de.kindU)
-	relax(de.w, d.Off+de.costW, d.Off+de.metW, bit(de.minorW), de.barW, de.kindW)
+	relax(de.u, d.Off+de.costU, d.Off+de.metU, bit(de.minorU)|uint32(de.kindU)<<1, de.barU)
+	relax(de.w, d.Off+de.costW, d.Off+de.metW, bit(de.minorW)|uint32(de.kindW)<<1, de.barW)
 	pops := 0
 	for s.heap.len() > 0 {
 		e := s.heap.pop()
@@ -378,27 +377,27 @@ func (nw *Network) searchPairs(s *pairSearch, x *pairIndex, d Snap, oent []chain
 			cost := o.Off + s.endCost[y] + e.d
 			r := &out[pi]
 			if cost < r.Cost {
-				cr := int32(ucr >> 1)
+				cr := int32(ucr >> 4)
 				if crossHere && s.endMin[y] {
 					cr++
 				}
 				r.Cost, r.Meters = cost, o.Off+s.endM[y]+s.meters[u]
-				r.Crossings, r.Barriers, r.BarrierKinds = cr, s.bar[u]+s.endBar[y], s.kind[u]|s.endKind[y]
+				r.Crossings, r.Barriers, r.BarrierKinds = cr, s.bar[u]+s.endBar[y], geo.BarrierKind(ucr>>1&7)|s.endKind[y]
 			}
 		}
 		if pops++; pops&255 == 0 && pairsSettled(s, idx, pairs, osnap, out, e.d) {
 			break
 		}
 		for arc := c.off[u]; arc < c.off[u+1]; arc++ {
-			cr := ucr &^ 1
 			f := c.flag[arc]
+			cr := ucr&^1 | uint32(f>>2)<<1
 			if f&1 != 0 && crossHere {
-				cr += 2
+				cr += 16
 			}
 			if f&2 != 0 {
 				cr |= 1
 			}
-			relax(c.to[arc], e.d+c.cost[arc], s.meters[u]+x.arcLen[arc], cr, s.bar[u]+x.arcBar[arc], s.kind[u]|x.arcKind[arc])
+			relax(c.to[arc], e.d+c.cost[arc], s.meters[u]+x.arcLen[arc], cr, s.bar[u]+x.arcBar[arc])
 		}
 	}
 	// Answers above their limit may be kept (they are exact paths' costs,
