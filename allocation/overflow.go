@@ -332,6 +332,7 @@ func solveOverflow(ctx context.Context, metric geo.Metric, planar bool, groups [
 	}
 	straight := metric.Name() == geo.StraightLine(planar).Name()
 	index := geo.NewPointIndex(dests, planar)
+	scans := make([]poolScan, nG)
 	unplacedCost := scaleCost(unplacedMeters)
 	// price holds the last round's seat prices π(sink) − π(p) ≥ 0 of the
 	// pools: cold solves after the first start from the tree that hangs
@@ -370,7 +371,7 @@ func solveOverflow(ctx context.Context, metric geo.Metric, planar bool, groups [
 			}
 		}
 		margin := scaleCost(overflowMargin)
-		if _, err := priceOverflow(ctx, metric, straight, index, origins, dests, pools, cand.Beyond, rowDest, rowCost, node, pi, maxPi,
+		if _, err := priceOverflow(ctx, metric, straight, index, scans, origins, dests, pools, cand.Beyond, rowDest, rowCost, node, pi, maxPi,
 			func(v int32) int64 { return -best[v] - margin }); err != nil {
 			return nil, err
 		}
@@ -449,7 +450,7 @@ func solveOverflow(ctx context.Context, metric geo.Metric, planar bool, groups [
 		for p := range pools {
 			price[p] = max(0, min(g.Potential(sink)-pi[p], unplacedCost))
 		}
-		added, err := priceOverflow(ctx, metric, straight, index, origins, dests, pools, cand.Beyond, rowDest, rowCost, node, pi, maxPi, g.Potential)
+		added, err := priceOverflow(ctx, metric, straight, index, scans, origins, dests, pools, cand.Beyond, rowDest, rowCost, node, pi, maxPi, g.Potential)
 		if err != nil {
 			return nil, err
 		}
@@ -574,12 +575,33 @@ func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflo
 // overflowAggArcs bounds the arcs of overflowPrices' flow.
 const overflowAggArcs = 1 << 20
 
+// poolScan caches the pools around one group by straight-line distance,
+// so the pricing rounds search the index once per group, not once per node
+// and round.
+type poolScan struct {
+	near     []geo.Neighbor // every pool within radius, in no order
+	radius   float64
+	complete bool // near lists every pool
+}
+
+// within returns the cached pools around loc, a superset of those nearer
+// than r, searching the index again (a quarter further) when the cache
+// does not reach r.
+func (c *poolScan) within(index *geo.PointIndex, loc orb.Point, r float64) []geo.Neighbor {
+	if !c.complete && c.radius < r {
+		c.radius = max(1.25*r, r+1000)
+		c.near = index.Within(loc, c.radius, c.near[:0])
+		c.complete = len(c.near) == index.Len()
+	}
+	return c.near
+}
+
 // priceOverflow is the pricing step of solveOverflow: it appends to the
 // rows the arcs of negative reduced cost found for each group node (at most
 // overflowAdd per node, the most negative) and returns how many it added.
 // pi holds the pools' potentials, maxPi their maximum over pools open to
 // residents and to migrants, and potential the group nodes'.
-func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index *geo.PointIndex, origins, dests []orb.Point,
+func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index *geo.PointIndex, scans []poolScan, origins, dests []orb.Point,
 	pools []overflowPool, beyond []float64, rowDest [][]int32, rowCost [][]float64, node [][2]int32,
 	pi []int64, maxPi [2]int64, potential func(int32) int64) (int, error) {
 	type arc struct {
@@ -597,31 +619,34 @@ func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index 
 				}
 				piV := potential(v)
 				floor := beyond[i]
-				if scaleCost(floor)+piV-maxPi[side] >= 0 {
+				if maxPi[side] == math.MinInt64 || scaleCost(floor)+piV-maxPi[side] >= 0 {
 					continue
 				}
+				// Pools nearer than R might price out: scaleCost(max(floor,
+				// d)) ≥ maxPi − π(v) for d ≥ R (R rounded up).
+				R := float64(maxPi[side]-piV)/costScale + 1
+				near := scans[i].within(index, origins[i], R)
 				var mine []arc
-				index.Scan(origins[i], func(n geo.Neighbor) bool {
+				for _, n := range near {
 					lb := scaleCost(math.Max(floor, n.Meters)) + piV
 					if lb-maxPi[side] >= 0 {
-						return false
+						continue
 					}
 					p := n.ID
 					if pools[p].migrant && side == 0 || lb-pi[p] >= 0 || slices.Contains(rowDest[i], p) {
-						return true
+						continue
 					}
 					if !straight {
 						// A probe, measured below up to the cost that
 						// would still price out (metres, rounded up).
 						mine = append(mine, arc{p, lb - pi[p], float64(pi[p]-piV)/costScale + 1})
-						return true
+						continue
 					}
-					c := metric.Meters(origins[i], dests[p])
-					if rc := scaleCost(c) + piV - pi[p]; rc < 0 {
-						mine = append(mine, arc{p, rc, c})
+					// The index measures like the straight-line metric.
+					if rc := scaleCost(n.Meters) + piV - pi[p]; rc < 0 {
+						mine = append(mine, arc{p, rc, n.Meters})
 					}
-					return true
-				})
+				}
 				slices.SortFunc(mine, func(a, b arc) int {
 					if a.rc != b.rc {
 						return cmp.Compare(a.rc, b.rc)
