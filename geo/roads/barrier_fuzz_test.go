@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"catchment/geo"
 )
 
 // gridOSM writes OSM XML on an exact grid: node (x, y) is at 1e-5° steps
@@ -73,7 +75,8 @@ func touches(p, q, a, b [2]int) bool {
 // (often exactly on the barrier's vertices or segments, sharing its nodes or
 // only their positions) goes from below it to above it. Whatever the
 // degeneracies, no walk from the start to the end avoids the barrier edges,
-// and a walk that never touches the barrier has none.
+// and a walk that never touches the barrier has none; every barrier edge
+// carries exactly the barrier's kind.
 func FuzzBarrierSeparates(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 10, 0})
 	f.Add([]byte{1, 3, 250, 4, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15})
@@ -163,6 +166,15 @@ func FuzzBarrierSeparates(f *testing.F) {
 		g, err := Read(context.Background(), bytes.NewReader(o.xml()), FormatXML, Options{MinComponentNodes: -1})
 		if err != nil {
 			t.Fatal(err)
+		}
+		kind := geo.BarrierWater
+		if mode&1 != 0 && mode&4 == 0 {
+			kind = geo.BarrierRailway
+		}
+		for e := range g.NumEdges() {
+			if ed := g.Edge(e); ed.Barrier != (ed.BarrierKinds != 0) || (ed.Barrier && ed.BarrierKinds != kind) {
+				t.Fatalf("edge %d: %+v, want kinds %v on barrier edges only", e, ed, kind)
+			}
 		}
 		node := map[int64]int32{}
 		for u := range g.NumNodes() {
