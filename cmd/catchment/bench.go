@@ -31,6 +31,7 @@ import (
 	"catchment/data"
 	"catchment/data/demo"
 	"catchment/geo"
+	"catchment/geo/roads"
 )
 
 func init() {
@@ -51,6 +52,9 @@ type benchOptions struct {
 	CBC        bool          `json:"cbc"`
 	CBCSizes   []int         `json:"cbc_sizes,omitempty"`
 	CBCTimeout time.Duration `json:"cbc_timeout_ns,omitempty"`
+	// Walking zones the city by walking distance on its own streets
+	// (issue 7), with the default road options.
+	Walking bool `json:"walking,omitempty"`
 }
 
 // benchMachine describes where a benchmark ran, for BENCHMARKS.md.
@@ -80,19 +84,25 @@ type benchPhase struct {
 
 // benchStageFigures are the report figures of one stage of one plan.
 type benchStageFigures struct {
-	Pupils             int     `json:"pupils"`
-	PlacedInZone       int     `json:"placed_in_zone"`
-	Overflow           int     `json:"overflow"`
-	Unplaced           int     `json:"unplaced"`
-	NearZoneRatio      float64 `json:"near_zone_ratio"`
-	TotalDistanceM     float64 `json:"total_distance_m"`
-	MeanDistanceM      float64 `json:"mean_distance_m"`
-	LowerBoundM        float64 `json:"lower_bound_m"`
-	OptimalityGap      float64 `json:"optimality_gap"`
-	PupilsOverCapacity int     `json:"pupils_over_capacity"`
-	SchoolsOverCap     int     `json:"schools_over_capacity"`
-	ZonesNoncontiguous int     `json:"zones_noncontiguous"`
-	ReassignedPupils   int     `json:"reassigned_pupils"`
+	Pupils         int     `json:"pupils"`
+	PlacedInZone   int     `json:"placed_in_zone"`
+	Overflow       int     `json:"overflow"`
+	Unplaced       int     `json:"unplaced"`
+	NearZoneRatio  float64 `json:"near_zone_ratio"`
+	TotalDistanceM float64 `json:"total_distance_m"`
+	MeanDistanceM  float64 `json:"mean_distance_m"`
+	LowerBoundM    float64 `json:"lower_bound_m"`
+	// ObjectiveM is what the solver minimised (the distance plus a road
+	// network's penalties); the gap is ObjectiveM / LowerBoundM − 1.
+	ObjectiveM    float64 `json:"objective_m"`
+	OptimalityGap float64 `json:"optimality_gap"`
+	// BarrierPupils cross a river, railway or motorway on the way to their
+	// zone school (walking only).
+	BarrierPupils      int `json:"barrier_crossing_pupils,omitempty"`
+	PupilsOverCapacity int `json:"pupils_over_capacity"`
+	SchoolsOverCap     int `json:"schools_over_capacity"`
+	ZonesNoncontiguous int `json:"zones_noncontiguous"`
+	ReassignedPupils   int `json:"reassigned_pupils"`
 }
 
 // benchStep is the time (seconds since the solve started) at which a stage
@@ -181,6 +191,7 @@ type benchResult struct {
 	Units     int              `json:"units"`
 	Pupils    int              `json:"pupils"`
 	Adjacency string           `json:"adjacency"`
+	Metric    string           `json:"metric"`
 	Phases    []benchPhase     `json:"phases"`
 	Stages    []benchStage     `json:"stages"`
 	Lookup    *benchLookup     `json:"lookup,omitempty"`
@@ -199,6 +210,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&o.Stages, "stages", "both", "stages to solve: both, primary or junior")
 	fs.IntVar(&o.Lookups, "lookups", 1_000_000, "random look-ups to time on one goroutine (0: skip)")
 	stability := fs.String("stability", "", "comma-separated stability charges in metres (e.g. 0,200,1000): re-solve with each and print distance vs reassigned pupils")
+	fs.BoolVar(&o.Walking, "walking", false, "zone by walking distance on the demo city's own streets (a ~1M-node graph at 1M pupils; needs ~1 GB)")
 	fs.BoolVar(&o.CBC, "cbc", false, "compare with CBC ("+cbcBinary+") on the transportation relaxation at increasing city sizes")
 	cbcSizes := fs.String("cbc-sizes", "20000,50000,100000,200000,500000,1000000", "comma-separated city sizes (pupils) for --cbc, smallest first")
 	fs.DurationVar(&o.CBCTimeout, "cbc-timeout", 5*time.Minute, "stop --cbc at the first size where one CBC run takes longer than this")
@@ -418,6 +430,7 @@ func stageFigures(p *allocation.Plan, st data.Stage) benchStageFigures {
 	return benchStageFigures{Pupils: r.Pupils, PlacedInZone: r.PlacedInZone, Overflow: r.OverflowCount,
 		Unplaced: r.Unplaced, NearZoneRatio: r.NearZoneRatio, TotalDistanceM: r.TotalDistanceMeters,
 		MeanDistanceM: r.MeanDistanceMeters, LowerBoundM: r.LowerBoundMeters, OptimalityGap: r.OptimalityGap,
+		ObjectiveM: r.ObjectiveMeters, BarrierPupils: r.BarrierCrossingPupils,
 		PupilsOverCapacity: r.PupilsOverCapacity, SchoolsOverCap: r.SchoolsOverCapacity,
 		ZonesNoncontiguous: r.ZonesNoncontiguous, ReassignedPupils: r.ReassignedPupils}
 }
@@ -428,7 +441,7 @@ func runBenchmarks(ctx context.Context, env *cliEnv, o benchOptions) (*benchResu
 	if err != nil {
 		return nil, err
 	}
-	res := &benchResult{Options: o, Machine: machine()}
+	res := &benchResult{Options: o, Machine: machine(), Metric: "straight line"}
 	pol := allocation.DefaultPolicy()
 	logPhase := func(ph benchPhase) {
 		res.Phases = append(res.Phases, ph)
@@ -436,11 +449,26 @@ func runBenchmarks(ctx context.Context, env *cliEnv, o benchOptions) (*benchResu
 	}
 
 	m := startPhase()
-	city, err := demo.GenerateContext(ctx, demo.Config{Pupils: o.Pupils, Seed: o.Seed, NoStreets: true})
+	city, err := demo.GenerateContext(ctx, demo.Config{Pupils: o.Pupils, Seed: o.Seed, NoStreets: !o.Walking})
 	if err != nil {
 		return nil, fmt.Errorf("generate demo city: %w", err)
 	}
 	logPhase(m.end("generate"))
+	var metric geo.Metric
+	if o.Walking {
+		m = startPhase()
+		g, err := demoStreets(ctx, city)
+		if err != nil {
+			return nil, err
+		}
+		nw, err := roads.NewNetwork(g, pipeline.DefaultRoadOptions())
+		if err != nil {
+			return nil, err
+		}
+		metric = nw
+		res.Metric = "walking: " + g.String()
+		logPhase(m.end("road network (streets → walking graph)"))
+	}
 	ds := onlyStages(&city.Dataset, stages)
 	res.Schools, res.Units = len(ds.Schools), len(ds.Units)
 	for i := range ds.Units {
@@ -450,7 +478,7 @@ func runBenchmarks(ctx context.Context, env *cliEnv, o benchOptions) (*benchResu
 	}
 
 	m = startPhase()
-	prep, err := pipeline.Prepare(ctx, ds, city.Boundary, nil)
+	prep, err := pipeline.Prepare(ctx, ds, city.Boundary, metric)
 	switch {
 	case err == nil:
 		res.Adjacency = fmt.Sprintf("geo/cells (%d cells)", prep.Cells.Len())
@@ -461,6 +489,9 @@ func runBenchmarks(ctx context.Context, env *cliEnv, o benchOptions) (*benchResu
 		env.log.Warn("prepare failed: solving without adjacency", "err", err)
 		res.Adjacency = "none: " + err.Error()
 		prep = &pipeline.Prepared{Dataset: ds, Boundary: city.Boundary, Metric: geo.StraightLine(ds.Planar)}
+		if metric != nil {
+			prep.Metric = metric
+		}
 	}
 	logPhase(m.end("prepare (cells + adjacency)"))
 
@@ -955,8 +986,12 @@ func printBench(w io.Writer, res *benchResult) {
 	fmt.Fprintf(w, "%s\n", res.Command)
 	fmt.Fprintf(w, "machine: %s, nproc %d, GOMAXPROCS %d, %d MB RAM, %s %s; load average %s (start) → %s (end)\n",
 		mc.CPUModel, mc.NumCPU, mc.GOMAXPROCS, mc.MemTotalMB, mc.GoVersion, mc.OSArch, mc.LoadAvgStart, mc.LoadAvgEnd)
-	fmt.Fprintf(w, "demo city: %d pupils (solved stages: %s), %d schools, %d units, seed %d; adjacency: %s\n\n",
-		res.Pupils, res.Options.Stages, res.Schools, res.Units, res.Options.Seed, res.Adjacency)
+	distance := ""
+	if res.Metric != "" {
+		distance = "; distance: " + res.Metric
+	}
+	fmt.Fprintf(w, "demo city: %d pupils (solved stages: %s), %d schools, %d units, seed %d; adjacency: %s%s\n\n",
+		res.Pupils, res.Options.Stages, res.Schools, res.Units, res.Options.Seed, res.Adjacency, distance)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "phase\twall s\tCPU s\tpeak RSS MB\t")
@@ -971,15 +1006,33 @@ func printBench(w io.Writer, res *benchResult) {
 	fmt.Fprintln(w)
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stage\tplan\tpupils\tin zone\tnear-zone\tdistance km\tlower bound km\tgap\tover capacity\tschools over\tnon-contiguous\treassigned\t")
+	walking := res.Options.Walking
+	head := "stage\tplan\tpupils\tin zone\tnear-zone\tdistance km\tlower bound km\tgap\tover capacity\tschools over\tnon-contiguous\treassigned\t"
+	if walking {
+		// Walked metres; the bound and the gap are on the objective
+		// (metres plus barrier penalties).
+		head = "stage\tplan\tpupils\tin zone\tnear-zone\twalked km\tobjective km\tlower bound km\tgap\tover capacity\tschools over\tnon-contiguous\treassigned\tacross barriers\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, s := range res.Stages {
 		e := s.Engine
-		fmt.Fprintf(tw, "%s\tengine\t%d\t%d\t%.4f\t%.1f\t%.1f\t%.3f%%\t%d\t%d\t%d\t%d\t\n", s.Stage, e.Pupils, e.PlacedInZone,
-			e.NearZoneRatio, e.TotalDistanceM/1000, e.LowerBoundM/1000, 100*e.OptimalityGap, e.PupilsOverCapacity,
-			e.SchoolsOverCap, e.ZonesNoncontiguous, e.ReassignedPupils)
+		if walking {
+			fmt.Fprintf(tw, "%s\tengine\t%d\t%d\t%.4f\t%.1f\t%.1f\t%.1f\t%.3f%%\t%d\t%d\t%d\t%d\t%d\t\n", s.Stage, e.Pupils, e.PlacedInZone,
+				e.NearZoneRatio, e.TotalDistanceM/1000, e.ObjectiveM/1000, e.LowerBoundM/1000, 100*e.OptimalityGap, e.PupilsOverCapacity,
+				e.SchoolsOverCap, e.ZonesNoncontiguous, e.ReassignedPupils, e.BarrierPupils)
+		} else {
+			fmt.Fprintf(tw, "%s\tengine\t%d\t%d\t%.4f\t%.1f\t%.1f\t%.3f%%\t%d\t%d\t%d\t%d\t\n", s.Stage, e.Pupils, e.PlacedInZone,
+				e.NearZoneRatio, e.TotalDistanceM/1000, e.LowerBoundM/1000, 100*e.OptimalityGap, e.PupilsOverCapacity,
+				e.SchoolsOverCap, e.ZonesNoncontiguous, e.ReassignedPupils)
+		}
 		if c := s.Current; c != nil {
-			fmt.Fprintf(tw, "%s\ttoday (hand-drawn)\t%d\t%d\t%.4f\t%.1f\t\t\t%d\t%d\t%d\t\t\n", s.Stage, c.Pupils, c.PlacedInZone,
-				c.NearZoneRatio, c.TotalDistanceM/1000, c.PupilsOverCapacity, c.SchoolsOverCap, c.ZonesNoncontiguous)
+			if walking {
+				fmt.Fprintf(tw, "%s\ttoday (hand-drawn)\t%d\t%d\t%.4f\t%.1f\t%.1f\t\t\t%d\t%d\t%d\t\t%d\t\n", s.Stage, c.Pupils, c.PlacedInZone,
+					c.NearZoneRatio, c.TotalDistanceM/1000, c.ObjectiveM/1000, c.PupilsOverCapacity, c.SchoolsOverCap, c.ZonesNoncontiguous, c.BarrierPupils)
+			} else {
+				fmt.Fprintf(tw, "%s\ttoday (hand-drawn)\t%d\t%d\t%.4f\t%.1f\t\t\t%d\t%d\t%d\t\t\n", s.Stage, c.Pupils, c.PlacedInZone,
+					c.NearZoneRatio, c.TotalDistanceM/1000, c.PupilsOverCapacity, c.SchoolsOverCap, c.ZonesNoncontiguous)
+			}
 		}
 	}
 	tw.Flush()
