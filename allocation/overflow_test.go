@@ -2,10 +2,13 @@ package allocation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"catchment/data"
 	"catchment/geo"
@@ -107,19 +110,25 @@ func TestPlaceOverflowAgainstReference(t *testing.T) {
 	cases := []struct {
 		schools, units int
 		seatFactor     float64
-		exact          bool // the reference lists every pool
+		exact          bool    // the reference lists every pool
+		detour         float64 // > 0: a non-straight metric, detour × straight line
 	}{
-		{3, 20, 1.5, true},
-		{12, 150, 1.2, true},
-		{15, 300, 0.8, true}, // some pupils stay unplaced
-		{15, 300, 3, true},
-		{80, 1500, 1.1, false},
-		{120, 2000, 0.9, false},
+		{3, 20, 1.5, true, 0},
+		{12, 150, 1.2, true, 0},
+		{15, 300, 0.8, true, 0}, // some pupils stay unplaced
+		{15, 300, 3, true, 0},
+		{15, 300, 1.1, true, 1.4}, // pricing measures probes in batches
+		{80, 1500, 1.1, false, 0},
+		{120, 2000, 0.9, false, 0},
+		{80, 1500, 1.1, false, 1.3},
 	}
-	metric := geo.StraightLine(true)
 	for _, tc := range cases {
+		var metric geo.Metric = geo.StraightLine(true)
+		if tc.detour > 0 {
+			metric = detourMetric{metric, tc.detour}
+		}
 		for seed := uint64(1); seed <= 4; seed++ {
-			t.Run(fmt.Sprintf("s%d_u%d_f%g_seed%d", tc.schools, tc.units, tc.seatFactor, seed), func(t *testing.T) {
+			t.Run(fmt.Sprintf("s%d_u%d_f%g_d%g_seed%d", tc.schools, tc.units, tc.seatFactor, tc.detour, seed), func(t *testing.T) {
 				ds, groups, used := overflowInstance(seed, tc.schools, tc.units, tc.seatFactor)
 				ctx := context.Background()
 				got, cost, err := placeOverflow(ctx, ds, data.Primary, metric, groups, used)
@@ -156,5 +165,43 @@ func TestPlaceOverflowAgainstReference(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// detourMetric is a metric other than the straight line (so pricing takes
+// the measured-probe path), detour times the straight line, which stays a
+// lower bound of it as the pricing requires.
+type detourMetric struct {
+	base   geo.Metric
+	detour float64
+}
+
+func (m detourMetric) Name() string { return "detour" }
+
+func (m detourMetric) Meters(a, b orb.Point) float64 { return m.detour * m.base.Meters(a, b) }
+
+func (m detourMetric) Nearest(ctx context.Context, origins, dests []orb.Point, k int) (*geo.Candidates, error) {
+	c, err := m.base.Nearest(ctx, origins, dests, k)
+	if err != nil {
+		return nil, err
+	}
+	for i := range c.Meters {
+		c.Meters[i] *= m.detour
+	}
+	for i := range c.Beyond {
+		c.Beyond[i] *= m.detour
+	}
+	return c, nil
+}
+
+// TestPlaceOverflowCancelled checks a cancelled context stops the
+// placement with the context's error.
+func TestPlaceOverflowCancelled(t *testing.T) {
+	ds, groups, used := overflowInstance(1, 20, 400, 1.1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := placeOverflow(ctx, ds, data.Primary, geo.StraightLine(true), groups, used)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
