@@ -56,3 +56,47 @@ func ExampleNetwork_NearestDetailed() {
 	// origin 1: too far from any walkable way
 	// route: 1089 m walked, 774 m straight
 }
+
+// A street crossing a river on a bridge and a railway at a level crossing
+// (node 3, shared with the track).
+const riverside = `<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+ <node id="1" lat="42.5000" lon="1.5000"/>
+ <node id="2" lat="42.5020" lon="1.5000"/>
+ <node id="3" lat="42.5040" lon="1.5000"/>
+ <node id="4" lat="42.5060" lon="1.5000"/>
+ <node id="5" lat="42.5010" lon="1.4950"/>
+ <node id="6" lat="42.5010" lon="1.5050"/>
+ <node id="7" lat="42.5040" lon="1.4950"/>
+ <node id="8" lat="42.5040" lon="1.5050"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><tag k="highway" v="residential"/></way>
+ <way id="11"><nd ref="5"/><nd ref="6"/><tag k="waterway" v="river"/></way>
+ <way id="12"><nd ref="7"/><nd ref="3"/><nd ref="8"/><tag k="railway" v="rail"/></way>
+</osm>`
+
+func ExampleNetwork_Route_barrierKinds() {
+	ctx := context.Background()
+	g, err := roads.Read(ctx, strings.NewReader(riverside), roads.FormatXML, roads.Options{MinComponentNodes: -1})
+	if err != nil {
+		panic(err)
+	}
+	nw, err := roads.NewNetwork(g, roads.Options{})
+	if err != nil {
+		panic(err)
+	}
+	for e := range g.NumEdges() {
+		if ed := g.Edge(e); ed.Barrier {
+			fmt.Printf("edge %d–%d crosses %v\n", ed.U, ed.V, ed.BarrierKinds)
+		}
+	}
+	home, school := orb.Point{1.5001, 42.5001}, orb.Point{1.5001, 42.5059}
+	r, err := nw.Route(home, school)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("route: %d barrier crossings: %v\n", r.BarrierCrossings, r.BarrierKinds.Names())
+	// Output:
+	// edge 0–1 crosses water
+	// edge 2–3 crosses railway
+	// route: 2 barrier crossings: [water railway]
+}
