@@ -103,6 +103,20 @@ type StagePlan struct {
 	// WholeUnitOptimal is true when an exact search proved the whole-unit
 	// zoning optimal (small stages without contiguity constraints).
 	WholeUnitOptimal bool
+	// Adjacency is the unit adjacency this stage's zones were judged by:
+	// Plan.Adjacency, less, with a road-network metric, the neighbours that
+	// cannot walk to each other without a long detour (and, for primary,
+	// without crossing water). Nil means Plan.Adjacency. Shared, never
+	// modified.
+	Adjacency [][]int32
+}
+
+// adjacency returns the adjacency the stage's zones are judged by.
+func (sp *StagePlan) adjacency(p *Plan) [][]int32 {
+	if sp.Adjacency != nil {
+		return sp.Adjacency
+	}
+	return p.Adjacency
 }
 
 // Plan is a solved (or given) zoning of both stages with its report. A Plan
@@ -114,10 +128,9 @@ type Plan struct {
 	// Metric names the distance used ("geodesic", "euclidean", "walking").
 	Metric string
 	Stages [data.NumStages]StagePlan
-	// Adjacency is the unit adjacency the zones were judged by (nil when
-	// contiguity was not considered): the map's, less, with a road-network
-	// metric, the neighbours that cannot walk to each other without
-	// crossing a barrier or a long detour. Shared, never modified.
+	// Adjacency is the map's unit adjacency given to Solve or FromZones
+	// (nil when contiguity was not considered); each stage's zones were
+	// judged by StagePlan.Adjacency. Shared, never modified.
 	Adjacency [][]int32
 	Report    *Report
 }

@@ -166,7 +166,7 @@ func Evaluate(p *Plan, current [data.NumStages][]int32) *Report {
 			}
 		}
 		// Per-school figures.
-		components := zoneComponents(p.Adjacency, sp.Zone, len(ds.Schools))
+		components := zoneComponents(sp.adjacency(p), sp.Zone, len(ds.Schools))
 		unitsIn := make([]int, len(ds.Schools)) // units with pupils of the stage
 		for u, s := range sp.Zone {
 			if s >= 0 && ds.Units[u].Pupils[st] > 0 {

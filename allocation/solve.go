@@ -75,8 +75,7 @@ func Solve(ctx context.Context, in Input) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("solve: %w", err)
 	}
-	in.Adjacency = adj
-	plan := &Plan{Dataset: in.Dataset, Policy: in.Policy, Metric: metric.Name(), Adjacency: adj}
+	plan := &Plan{Dataset: in.Dataset, Policy: in.Policy, Metric: metric.Name(), Adjacency: in.Adjacency}
 	var wg sync.WaitGroup
 	var errs [data.NumStages]error
 	current := CurrentZones(in.Dataset)
@@ -84,11 +83,14 @@ func Solve(ctx context.Context, in Input) (*Plan, error) {
 		wg.Add(1)
 		go func(st data.Stage) {
 			defer wg.Done()
-			sp, err := solveStage(ctx, &in, metric, st, current[st])
+			stIn := in
+			stIn.Adjacency = adj[st]
+			sp, err := solveStage(ctx, &stIn, metric, st, current[st])
 			if err != nil {
 				errs[st] = fmt.Errorf("%s: %w", st, err)
 				return
 			}
+			sp.Adjacency = adj[st]
 			plan.Stages[st] = *sp
 		}(data.Stage(st))
 	}

@@ -72,8 +72,9 @@ func local(x, y float64) orb.Point {
 }
 
 // TestWalkingAdjacency: map neighbours stay neighbours for contiguity only
-// when they can walk to each other without crossing a barrier and without
-// a long detour; straight-line metrics keep the map's adjacency.
+// when they can walk to each other without a long detour, and for primary
+// zones without crossing water; straight-line metrics keep the map's
+// adjacency.
 func TestWalkingAdjacency(t *testing.T) {
 	nw := riverStreets(t)
 	units := []struct {
@@ -96,17 +97,29 @@ func TestWalkingAdjacency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]int32{
-		{2, 5}, // A–B: across the river (and 4 km round by the bridge); F is off the network: kept
-		nil,
-		{0},
-		nil, // D–E: a short walk, but over the bridge
-		nil,
-		{0},
+	want := [data.NumStages][][]int32{
+		data.Primary: {
+			{2, 5}, // A–B: across the river, 4 km round by the bridge; F is off the network: kept
+			nil,
+			{0},
+			nil, // D–E: a short walk, but across the river: not for primary pupils
+			nil,
+			{0},
+		},
+		data.Junior: {
+			{2, 5},
+			nil,
+			{0},
+			{4}, // D–E: 300 m over the bridge
+			{3},
+			{0},
+		},
 	}
-	for u := range want {
-		if !slices.Equal(got[u], want[u]) {
-			t.Errorf("unit %s: neighbours on foot %v, want %v", units[u].id, got[u], want[u])
+	for st := range want {
+		for u := range want[st] {
+			if !slices.Equal(got[st][u], want[st][u]) {
+				t.Errorf("%s, unit %s: neighbours on foot %v, want %v", data.Stage(st), units[u].id, got[st][u], want[st][u])
+			}
 		}
 	}
 	// The map's adjacency is left alone.
@@ -118,10 +131,12 @@ func TestWalkingAdjacency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if &same[0] != &adj[0] {
-		t.Errorf("straight-line metric: adjacency was rebuilt")
+	for st := range same {
+		if &same[st][0] != &adj[0] {
+			t.Errorf("straight-line metric, %s: adjacency was rebuilt", data.Stage(st))
+		}
 	}
-	if none, err := walkingAdjacency(context.Background(), ds, nw, nil); err != nil || none != nil {
+	if none, err := walkingAdjacency(context.Background(), ds, nw, nil); err != nil || none[0] != nil || none[1] != nil {
 		t.Errorf("nil adjacency: %v, %v", none, err)
 	}
 }

@@ -53,7 +53,7 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 	if metric == nil {
 		metric = geo.StraightLine(ds.Planar)
 	}
-	adjacency, err := walkingAdjacency(ctx, ds, metric, adjacency)
+	stageAdj, err := walkingAdjacency(ctx, ds, metric, adjacency)
 	if err != nil {
 		return nil, fmt.Errorf("from zones: %w", err)
 	}
@@ -91,13 +91,14 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 		if zones[st] != nil {
 			// Units without pupils and without a given zone take their
 			// neighbours' zone, as in Solve, so the zones cover the area.
-			fillEmpty(ds, data.Stage(st), zone, meters, adjacency)
+			fillEmpty(ds, data.Stage(st), zone, meters, stageAdj[st])
 		}
 		sp, byTier, err := assemble(ctx, ds, &pol, data.Stage(st), metric, zone, meters, routes.cost)
 		if err != nil {
 			return nil, fmt.Errorf("from zones: %s: %w", data.Stage(st), err)
 		}
 		sp.OverflowByTier = byTier
+		sp.Adjacency = stageAdj[st]
 		sp.ZoneCrossings, sp.ZoneBarriers, sp.ZoneBarrierKinds = routes.crossings, routes.barriers, routes.barrierKinds
 		plan.Stages[st] = *sp
 	}
