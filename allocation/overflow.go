@@ -237,6 +237,7 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 		school int32
 	}
 	agg := map[key]int{} // index into out
+	var outGroup []int32 // the group of each placement
 	for _, f := range flows {
 		kk := key{f.group, -1}
 		if f.pool >= 0 {
@@ -250,7 +251,7 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 			if f.pool >= 0 {
 				pl.Kind = Overflow
 			}
-			out = append(out, pl)
+			out, outGroup = append(out, pl), append(outGroup, f.group)
 		}
 		out[x].Pupils += int32(f.pupils)
 		if f.migrant {
@@ -259,20 +260,16 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 	}
 	// Route lengths of the placements, in one batch.
 	var pairs []geo.Pair
-	for _, pl := range out {
+	for x, pl := range out {
 		if pl.School >= 0 {
-			pairs = append(pairs, geo.Pair{Origin: pl.Unit, Dest: pl.School, Limit: math.Inf(1)})
+			pairs = append(pairs, geo.Pair{Origin: outGroup[x], Dest: pl.School, Limit: math.Inf(1)})
 		}
-	}
-	units := make([]orb.Point, len(ds.Units))
-	for i := range ds.Units {
-		units[i] = ds.Units[i].Loc
 	}
 	schoolLocs := make([]orb.Point, len(ds.Schools))
 	for i := range ds.Schools {
 		schoolLocs[i] = ds.Schools[i].Loc
 	}
-	routes, err := geo.MeasurePairs(ctx, metric, units, schoolLocs, pairs)
+	routes, err := geo.MeasurePairs(ctx, metric, origins, schoolLocs, pairs)
 	if err != nil {
 		return nil, 0, fmt.Errorf("overflow distances: %w", err)
 	}
@@ -291,7 +288,7 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 // pools: residents at public pools, migrants at any pool, the rest
 // unplaced at scaleCost(unplacedMeters) per pupil, each pupil at the
 // metric's cost (scaleCost) of its pool's school. planar says how the
-// points are given. It returns the positive flows in group order.
+// points are given. It returns the positive flows.
 //
 // The flow is built on rows of each group's overflowK nearest pools and
 // priced out by column generation: after each optimal solve with
