@@ -492,18 +492,21 @@ func overflowNodes(groups []overflowGroup) (node [][2]int32, n int32) {
 }
 
 // overflowPrices estimates the pools' seat prices (scaled cost, ≥ 0) from
-// a small flow: the groups of one zone merged at the zone school, groups
-// without a zone kept apart, residents and migrants apart, at straight-line
+// a small flow: the groups of one zone merged per quadrant and overflowRing
+// ring around the zone school at their centroid (weighted by pupils), groups without a zone kept
+// apart, residents and migrants apart, at straight-line
 // cost to every pool (or to the overflowAgg nearest when that is too many
 // arcs). Only the speed of solveOverflow depends on the prices; nil when
 // merging would not shrink the flow.
 func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflowGroup, pools []overflowPool, origins []orb.Point, schools []data.School) ([]int64, error) {
 	type key struct {
 		zone, unit int32
+		sector     int8  // quadrant around the zone school
+		ring       int16 // distance from it in overflowRing steps
 		migrant    bool
 	}
 	at := map[key]int32{}
-	var locs []orb.Point
+	var locs []orb.Point // Σ supply × location until divided below
 	var supply []int64
 	var migrant []bool
 	add := func(k key, loc orb.Point, n int64) {
@@ -514,20 +517,33 @@ func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflo
 		if !ok {
 			x = int32(len(locs))
 			at[k] = x
-			locs, supply, migrant = append(locs, loc), append(supply, 0), append(migrant, k.migrant)
+			locs, supply, migrant = append(locs, orb.Point{}), append(supply, 0), append(migrant, k.migrant)
 		}
 		supply[x] += n
+		locs[x][0] += float64(n) * loc[0]
+		locs[x][1] += float64(n) * loc[1]
 	}
 	for i, gr := range groups {
-		k, loc := key{zone: gr.zone, unit: -1}, orb.Point{}
+		k, loc := key{zone: gr.zone, unit: -1}, origins[i]
 		if gr.zone >= 0 {
-			loc = schools[gr.zone].Loc
+			school := schools[gr.zone].Loc
+			if loc[0] >= school[0] {
+				k.sector |= 1
+			}
+			if loc[1] >= school[1] {
+				k.sector |= 2
+			}
+			k.ring = int16(min(index.Meters(school, loc)/overflowRing, math.MaxInt16))
 		} else {
-			k.unit, loc = gr.unit, origins[i]
+			k.unit = gr.unit
 		}
 		add(k, loc, gr.pupils-gr.migrants)
 		k.migrant = true
 		add(k, loc, gr.migrants)
+	}
+	for x := range locs {
+		locs[x][0] /= float64(supply[x])
+		locs[x][1] /= float64(supply[x])
 	}
 	nA, nP := int32(len(locs)), len(pools)
 	if int(nA) >= len(groups) {
@@ -569,8 +585,12 @@ func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflo
 	return price, nil
 }
 
+// overflowRing (metres) is the width of the distance rings around a zone
+// school within which overflowPrices merges the zone's groups.
+const overflowRing = 1000
+
 // overflowAggArcs bounds the arcs of overflowPrices' flow.
-const overflowAggArcs = 1 << 20
+const overflowAggArcs = 1 << 18
 
 // poolScan caches the pools around one group by straight-line distance,
 // so the pricing rounds search the index once per group, not once per node
@@ -582,11 +602,11 @@ type poolScan struct {
 }
 
 // within returns the cached pools around loc, a superset of those nearer
-// than r, searching the index again (a quarter further) when the cache
+// than r, searching the index again (a tenth further) when the cache
 // does not reach r.
 func (c *poolScan) within(index *geo.PointIndex, loc orb.Point, r float64) []geo.Neighbor {
 	if !c.complete && c.radius < r {
-		c.radius = max(1.25*r, r+1000)
+		c.radius = max(1.1*r, r+200)
 		c.near = index.Within(loc, c.radius, c.near[:0])
 		c.complete = len(c.near) == index.Len()
 	}
