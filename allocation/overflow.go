@@ -307,8 +307,8 @@ func placeOverflow(ctx context.Context, ds *data.Dataset, st data.Stage, metric 
 // For speed only, the rows start with the pools that are cheapest by cost
 // plus the seat prices of a small merged flow (overflowPrices), and every
 // cold solve starts from the tree those prices (then the last round's)
-// suggest (mcf.Graph.SetCrashCost): on the 1,000,000-pupil demo city two or
-// three rounds suffice.
+// suggest (mcf.Graph.SetCrashCost): on the 1,000,000-pupil demo city one
+// or two rounds suffice.
 func solveOverflow(ctx context.Context, metric geo.Metric, planar bool, groups []overflowGroup, pools []overflowPool, origins []orb.Point, schools []data.School) ([]overflowFlow, error) {
 	nG, nP := len(groups), len(pools)
 	dests := make([]orb.Point, nP)
@@ -493,10 +493,10 @@ func overflowNodes(groups []overflowGroup) (node [][2]int32, n int32) {
 
 // overflowPrices estimates the pools' seat prices (scaled cost, ≥ 0) from
 // a small flow: the groups of one zone merged per quadrant and overflowRing
-// ring around the zone school at their centroid (weighted by pupils), groups without a zone kept
-// apart, residents and migrants apart, at straight-line
-// cost to every pool (or to the overflowAgg nearest when that is too many
-// arcs). Only the speed of solveOverflow depends on the prices; nil when
+// ring around the zone school at their centroid (weighted by pupils),
+// groups without a zone kept apart, residents and migrants apart, at
+// straight-line cost to their nearest pools (about overflowAggArcs arcs in
+// all). Only the speed of solveOverflow depends on the prices; nil when
 // merging would not shrink the flow.
 func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflowGroup, pools []overflowPool, origins []orb.Point, schools []data.School) ([]int64, error) {
 	type key struct {
