@@ -494,16 +494,17 @@ func overflowNodes(groups []overflowGroup) (node [][2]int32, n int32) {
 // overflowPrices estimates the pools' seat prices (scaled cost, ≥ 0) from
 // a small flow: the groups of one zone merged per quadrant and overflowRing
 // ring around the zone school at their centroid (weighted by pupils),
-// groups without a zone kept apart, residents and migrants apart, at
-// straight-line cost to their nearest pools (about overflowAggArcs arcs in
-// all). Only the speed of solveOverflow depends on the prices; nil when
+// groups without a zone per grid cell of that size, residents and migrants
+// apart, at straight-line cost to their nearest pools (about
+// overflowAggArcs arcs in all). Only the speed of solveOverflow depends on the prices; nil when
 // merging would not shrink the flow.
 func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflowGroup, pools []overflowPool, origins []orb.Point, schools []data.School) ([]int64, error) {
 	type key struct {
-		zone, unit int32
-		sector     int8  // quadrant around the zone school
-		ring       int16 // distance from it in overflowRing steps
-		migrant    bool
+		zone    int32
+		cell    [2]int32 // grid cell of groups without a zone
+		sector  int8     // quadrant around the zone school
+		ring    int16    // distance from it in overflowRing steps
+		migrant bool
 	}
 	at := map[key]int32{}
 	var locs []orb.Point // Σ supply × location until divided below
@@ -524,7 +525,7 @@ func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflo
 		locs[x][1] += float64(n) * loc[1]
 	}
 	for i, gr := range groups {
-		k, loc := key{zone: gr.zone, unit: -1}, origins[i]
+		k, loc := key{zone: gr.zone}, origins[i]
 		if gr.zone >= 0 {
 			school := schools[gr.zone].Loc
 			if loc[0] >= school[0] {
@@ -535,7 +536,12 @@ func overflowPrices(ctx context.Context, index *geo.PointIndex, groups []overflo
 			}
 			k.ring = int16(min(index.Meters(school, loc)/overflowRing, math.MaxInt16))
 		} else {
-			k.unit = gr.unit
+			// Without a zone: merged per grid cell of about overflowRing.
+			cell := float64(overflowRing)
+			if !index.Planar() {
+				cell /= 111_000 // metres per degree of latitude
+			}
+			k.cell = [2]int32{int32(math.Floor(loc[0] / cell)), int32(math.Floor(loc[1] / cell))}
 		}
 		add(k, loc, gr.pupils-gr.migrants)
 		k.migrant = true
