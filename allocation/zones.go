@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -58,52 +59,74 @@ func FromZones(ctx context.Context, ds *data.Dataset, pol Policy, metric geo.Met
 		return nil, fmt.Errorf("from zones: %w", err)
 	}
 	plan := &Plan{Dataset: ds, Policy: pol, Metric: metric.Name(), Adjacency: adjacency}
+	// The stages are independent: evaluate them concurrently.
+	var errs [data.NumStages]error
+	var wg sync.WaitGroup
 	for st := range data.NumStages {
-		zone := make([]int32, len(ds.Units))
-		meters := make([]float64, len(ds.Units))
-		for u := range zone {
-			zone[u] = -1
-			if zones[st] == nil {
-				continue
+		wg.Add(1)
+		go func(st data.Stage) {
+			defer wg.Done()
+			sp, err := fromStageZones(ctx, ds, &pol, metric, stageAdj[st], st, zones[st])
+			if err != nil {
+				errs[st] = err
+				return
 			}
-			s := zones[st][u]
-			if s < 0 {
-				continue
-			}
-			if int(s) >= len(ds.Schools) || !ds.Schools[s].Offers(data.Stage(st)) {
-				return nil, fmt.Errorf("from zones: unit %q zoned to school %d, which does not offer %s",
-					ds.Units[u].ID, s, data.Stage(st))
-			}
-			zone[u] = s
-		}
-		routes, err := measureZones(ctx, ds, metric, zone, nil)
-		if err != nil {
-			return nil, fmt.Errorf("from zones: %s: %w", data.Stage(st), err)
-		}
-		for u, s := range zone {
-			if s >= 0 {
-				meters[u] = routes.meters[u]
-				if math.IsInf(meters[u], 1) {
-					meters[u], routes.cost[u] = math.MaxFloat32, math.MaxFloat32
-				}
-			}
-		}
-		if zones[st] != nil {
-			// Units without pupils and without a given zone take their
-			// neighbours' zone, as in Solve, so the zones cover the area.
-			fillEmpty(ds, data.Stage(st), zone, meters, stageAdj[st])
-		}
-		sp, byTier, err := assemble(ctx, ds, &pol, data.Stage(st), metric, zone, meters, routes.cost)
-		if err != nil {
-			return nil, fmt.Errorf("from zones: %s: %w", data.Stage(st), err)
-		}
-		sp.OverflowByTier = byTier
-		sp.Adjacency = stageAdj[st]
-		sp.ZoneCrossings, sp.ZoneBarriers, sp.ZoneBarrierKinds = routes.crossings, routes.barriers, routes.barrierKinds
-		plan.Stages[st] = *sp
+			plan.Stages[st] = *sp
+		}(st)
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	plan.Report = Evaluate(plan, CurrentZones(ds))
 	return plan, nil
+}
+
+// fromStageZones evaluates stage st of FromZones: given[u] is unit u's
+// zone school or -1 (nil: no unit is zoned), adj the stage's adjacency.
+func fromStageZones(ctx context.Context, ds *data.Dataset, pol *Policy, metric geo.Metric, adj [][]int32, st data.Stage, given []int32) (*StagePlan, error) {
+	zone := make([]int32, len(ds.Units))
+	meters := make([]float64, len(ds.Units))
+	for u := range zone {
+		zone[u] = -1
+		if given == nil {
+			continue
+		}
+		s := given[u]
+		if s < 0 {
+			continue
+		}
+		if int(s) >= len(ds.Schools) || !ds.Schools[s].Offers(st) {
+			return nil, fmt.Errorf("from zones: unit %q zoned to school %d, which does not offer %s",
+				ds.Units[u].ID, s, st)
+		}
+		zone[u] = s
+	}
+	routes, err := measureZones(ctx, ds, metric, zone, nil)
+	if err != nil {
+		return nil, fmt.Errorf("from zones: %s: %w", st, err)
+	}
+	for u, s := range zone {
+		if s >= 0 {
+			meters[u] = routes.meters[u]
+			if math.IsInf(meters[u], 1) {
+				meters[u], routes.cost[u] = math.MaxFloat32, math.MaxFloat32
+			}
+		}
+	}
+	if given != nil {
+		// Units without pupils and without a given zone take their
+		// neighbours' zone, as in Solve, so the zones cover the area.
+		fillEmpty(ds, st, zone, meters, adj)
+	}
+	sp, byTier, err := assemble(ctx, ds, pol, st, metric, zone, meters, routes.cost)
+	if err != nil {
+		return nil, fmt.Errorf("from zones: %s: %w", st, err)
+	}
+	sp.OverflowByTier = byTier
+	sp.Adjacency = adj
+	sp.ZoneCrossings, sp.ZoneBarriers, sp.ZoneBarrierKinds = routes.crossings, routes.barriers, routes.barrierKinds
+	return sp, nil
 }
 
 // zoneRoutes are the measured routes from units to their zone schools,
