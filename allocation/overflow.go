@@ -627,15 +627,52 @@ func (c *poolScan) within(index *geo.PointIndex, loc orb.Point, r float64) []geo
 func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index *geo.PointIndex, scans []poolScan, origins, dests []orb.Point,
 	pools []overflowPool, beyond []float64, rowDest [][]int32, rowCost [][]float64, node [][2]int32,
 	pi []int64, maxPi [2]int64, potential func(int32) int64) (int, error) {
-	type arc struct {
-		pool int32
-		rc   int64   // reduced cost, or its lower bound while unmeasured
-		cost float64 // metric cost, or the probe's limit while unmeasured
+	found := make([][]overflowArc, len(rowDest)) // straight: measured; else probes
+	if pm, ok := metric.(geo.PricedMetric); ok && !straight {
+		// The metric finds each node's pools of least cost − π(pool) over
+		// all pools in one search seeded with the pool prices: its best
+		// arcs, the most negative reduced costs, without a probe per pair.
+		for side := range 2 {
+			if maxPi[side] == math.MinInt64 {
+				continue
+			}
+			price := make([]float64, len(pools))
+			for p := range pools {
+				price[p] = float64(maxPi[side]-pi[p]) / costScale
+				if pools[p].migrant && side == 0 || price[p] < 0 {
+					price[p] = closedPoolPrice // residents never take purchased places
+				}
+			}
+			var who []int32
+			var locs []orb.Point
+			for i := range rowDest {
+				if node[i][side] >= 0 {
+					who = append(who, int32(i))
+					locs = append(locs, origins[i])
+				}
+			}
+			cand, err := pm.NearestPriced(ctx, locs, dests, price, pricedK)
+			if err != nil {
+				return 0, fmt.Errorf("overflow pricing: %w", err)
+			}
+			for x, i := range who {
+				piV := potential(node[i][side])
+				d, m := cand.Row(x)
+				for y, p := range d {
+					if price[p] == closedPoolPrice || slices.Contains(rowDest[i], p) {
+						continue
+					}
+					if rc := scaleCost(m[y]) + piV - pi[p]; rc < 0 && !slices.ContainsFunc(found[i], func(a overflowArc) bool { return a.pool == p }) {
+						found[i] = append(found[i], overflowArc{p, rc, m[y]})
+					}
+				}
+			}
+		}
+		return appendFound(found, rowDest, rowCost), nil
 	}
-	found := make([][]arc, len(rowDest)) // straight: measured; else probes
 	parallel(len(rowDest), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			var out []arc
+			var out []overflowArc
 			for side, v := range node[i] {
 				if v < 0 {
 					continue
@@ -649,7 +686,7 @@ func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index 
 				// d)) ≥ maxPi − π(v) for d ≥ R (R rounded up).
 				R := float64(maxPi[side]-piV)/costScale + 1
 				near := scans[i].within(index, origins[i], R)
-				var mine []arc
+				var mine []overflowArc
 				for _, n := range near {
 					lb := scaleCost(math.Max(floor, n.Meters)) + piV
 					if lb-maxPi[side] >= 0 {
@@ -662,15 +699,15 @@ func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index 
 					if !straight {
 						// A probe, measured below up to the cost that
 						// would still price out (metres, rounded up).
-						mine = append(mine, arc{p, lb - pi[p], float64(pi[p]-piV)/costScale + 1})
+						mine = append(mine, overflowArc{p, lb - pi[p], float64(pi[p]-piV)/costScale + 1})
 						continue
 					}
 					// The index measures like the straight-line metric.
 					if rc := scaleCost(n.Meters) + piV - pi[p]; rc < 0 {
-						mine = append(mine, arc{p, rc, n.Meters})
+						mine = append(mine, overflowArc{p, rc, n.Meters})
 					}
 				}
-				slices.SortFunc(mine, func(a, b arc) int {
+				slices.SortFunc(mine, func(a, b overflowArc) int {
 					if a.rc != b.rc {
 						return cmp.Compare(a.rc, b.rc)
 					}
@@ -678,10 +715,13 @@ func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index 
 				})
 				limit := overflowAdd
 				if !straight {
-					limit *= 4 // probes, measured below
+					// Probes, measured below: all of them, since any one
+					// left unmeasured could still price in and the round
+					// that adds nothing is the proof of optimality.
+					limit = len(mine)
 				}
 				for _, a := range mine[:min(len(mine), limit)] {
-					if x := slices.IndexFunc(out, func(b arc) bool { return b.pool == a.pool }); x >= 0 {
+					if x := slices.IndexFunc(out, func(b overflowArc) bool { return b.pool == a.pool }); x >= 0 {
 						out[x].cost = max(out[x].cost, a.cost) // the larger probe limit
 					} else {
 						out = append(out, a)
@@ -722,6 +762,23 @@ func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index 
 			found[i] = keep
 		}
 	}
+	return appendFound(found, rowDest, rowCost), nil
+}
+
+// closedPoolPrice keeps a pool out of a priced search (residents and
+// purchased places): farther than any walk.
+const closedPoolPrice = 1e9
+
+// overflowArc is a group → pool arc found by overflow pricing.
+type overflowArc struct {
+	pool int32
+	rc   int64   // reduced cost, or its lower bound while unmeasured
+	cost float64 // metric cost, or the probe's limit while unmeasured
+}
+
+// appendFound appends the priced-in arcs found[i] of each group to its row
+// and returns how many there were.
+func appendFound(found [][]overflowArc, rowDest [][]int32, rowCost [][]float64) int {
 	added := 0
 	for i, fs := range found {
 		for _, a := range fs {
@@ -730,7 +787,7 @@ func priceOverflow(ctx context.Context, metric geo.Metric, straight bool, index 
 			added++
 		}
 	}
-	return added, nil
+	return added
 }
 
 // purchasedSeats returns the purchased places of a school available to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -71,6 +72,7 @@ func walkingAdjacency(ctx context.Context, ds *data.Dataset, metric geo.Metric, 
 	for u := range self {
 		self[u] = geo.Pair{Origin: int32(u), Dest: int32(u), Limit: math.Inf(1)}
 	}
+	t0 := time.Now()
 	on, err := geo.MeasurePairs(ctx, metric, locs, locs, self)
 	if err != nil {
 		return out, fmt.Errorf("neighbours on foot: %w", err)
@@ -78,6 +80,9 @@ func walkingAdjacency(ctx context.Context, ds *data.Dataset, metric geo.Metric, 
 	res, err := geo.MeasurePairs(ctx, metric, locs, locs, pairs)
 	if err != nil {
 		return out, fmt.Errorf("neighbours on foot: %w", err)
+	}
+	if debugSolve {
+		fmt.Printf("neighbours on foot: %d unit pairs measured in %v\n", len(pairs), time.Since(t0))
 	}
 	// drop[pair]: 1 apart for every stage, 2 apart for primary only.
 	drop := map[[2]int32]uint8{}

@@ -78,3 +78,63 @@ func TestWalkingBoundAgrees(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkingOverflowAgrees evaluates today's hand-drawn zoning of a demo
+// city (over-full zones, so many pupils overflow) by walking distance three
+// ways — the network's priced search, batched pair probes, one search per
+// pair — and checks that the overflow placements cost the same: each is
+// proven min-cost over every pool.
+func TestWalkingOverflowAgrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("demo city with streets skipped in -short mode")
+	}
+	c, err := demo.Generate(demo.Config{Pupils: 40000, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var osm bytes.Buffer
+	if err := c.Streets.WriteOSM(&osm); err != nil {
+		t.Fatal(err)
+	}
+	g, err := roads.Read(context.Background(), &osm, roads.FormatXML, roads.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pen := range []float64{0, 1000} {
+		nw, err := roads.NewNetwork(g, roads.Options{BarrierPenaltyMeters: pen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics := []geo.Metric{nw, pairOnly{nw}}
+		if pen == 0 {
+			// Meters is the walked distance only without penalties (with
+			// them it is the cost, and the zone distances that rank who
+			// overflows would differ).
+			metrics = append(metrics, onePair{nw})
+		}
+		var obj [3][data.NumStages]float64
+		var overflow int
+		for i, m := range metrics {
+			plan, err := FromZones(context.Background(), &c.Dataset, DefaultPolicy(), m, nil, CurrentZones(&c.Dataset))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for st := range data.NumStages {
+				obj[i][st] = plan.Stages[st].Objective
+				if i == 0 {
+					overflow += plan.Report.Stages[data.Stage(st).String()].OverflowCount
+				}
+			}
+		}
+		if overflow == 0 {
+			t.Fatal("today's zoning overflows nobody: the test exercises no overflow placement")
+		}
+		for st := range data.NumStages {
+			for i := 1; i < len(metrics); i++ {
+				if a, b := obj[0][st], obj[i][st]; math.Abs(a-b) > 1e-6*b {
+					t.Errorf("penalty %g, %s: objective %.1f with the priced search, %.1f with pricing path %d", pen, data.Stage(st), a, b, i)
+				}
+			}
+		}
+	}
+}
