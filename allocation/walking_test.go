@@ -1,7 +1,6 @@
 package allocation
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"catchment/data/demo"
 	"catchment/geo"
 	"catchment/geo/roads"
+	"catchment/geo/roads/roadstest"
 )
 
 // pairOnly hides geo.PricedMetric from a road network, so that the solver
@@ -35,22 +35,7 @@ func TestWalkingBoundAgrees(t *testing.T) {
 	if testing.Short() {
 		t.Skip("demo city with streets skipped in -short mode")
 	}
-	c, err := demo.Generate(demo.Config{Pupils: 9000, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var osm bytes.Buffer
-	if err := c.Streets.WriteOSM(&osm); err != nil {
-		t.Fatal(err)
-	}
-	g, err := roads.Read(context.Background(), &osm, roads.FormatXML, roads.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nw, err := roads.NewNetwork(g, roads.Options{BarrierPenaltyMeters: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, nw := roadstest.DemoCity(t, demo.Config{Pupils: 9000, Seed: 5}, roads.Options{BarrierPenaltyMeters: 1000})
 	pol := DefaultPolicy()
 	pol.Solver.Candidates = 3 // short rows: pricing must bring the rest in
 	var bounds [3][data.NumStages]float64
@@ -88,20 +73,9 @@ func TestWalkingOverflowAgrees(t *testing.T) {
 	if testing.Short() {
 		t.Skip("demo city with streets skipped in -short mode")
 	}
-	c, err := demo.Generate(demo.Config{Pupils: 40000, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var osm bytes.Buffer
-	if err := c.Streets.WriteOSM(&osm); err != nil {
-		t.Fatal(err)
-	}
-	g, err := roads.Read(context.Background(), &osm, roads.FormatXML, roads.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, nw0 := roadstest.DemoCity(t, demo.Config{Pupils: 40000, Seed: 2}, roads.Options{})
 	for _, pen := range []float64{0, 1000} {
-		nw, err := roads.NewNetwork(g, roads.Options{BarrierPenaltyMeters: pen})
+		nw, err := roads.NewNetwork(nw0.Graph(), roads.Options{BarrierPenaltyMeters: pen})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package sites
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"catchment/data/demo"
 	"catchment/geo"
 	"catchment/geo/roads"
+	"catchment/geo/roads/roadstest"
 )
 
 // plainMetric hides a metric's batch methods (geo.PairMetric,
@@ -25,22 +25,7 @@ func TestSelectWalkingBatchedAgrees(t *testing.T) {
 	if testing.Short() {
 		t.Skip("demo city with streets skipped in -short mode")
 	}
-	c, err := demo.Generate(demo.Config{Pupils: 8000, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var osm bytes.Buffer
-	if err := c.Streets.WriteOSM(&osm); err != nil {
-		t.Fatal(err)
-	}
-	g, err := roads.Read(context.Background(), &osm, roads.FormatXML, roads.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nw, err := roads.NewNetwork(g, roads.Options{BarrierPenaltyMeters: 2000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, nw := roadstest.DemoCity(t, demo.Config{Pupils: 8000, Seed: 3}, roads.Options{BarrierPenaltyMeters: 2000})
 	ds := &c.Dataset
 	// Offer few arcs and price the rest even on this small city.
 	defer func(v int) { smallArcs = v }(smallArcs)
