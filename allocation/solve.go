@@ -455,16 +455,24 @@ func buildCandidates(rows []row) *geo.Candidates {
 	return c
 }
 
+// rowDist returns the distance from local unit lu to local school ls when
+// the unit's candidate row lists it.
+func (p *stageProblem) rowDist(lu, ls int32) (float64, bool) {
+	if p.cand == nil {
+		return 0, false
+	}
+	d, m := p.cand.Row(int(lu))
+	if i := slices.Index(d, ls); i >= 0 {
+		return m[i], true
+	}
+	return 0, false
+}
+
 // dist returns the distance from local unit lu to local school ls, from the
 // candidate row when listed, else from the metric (cached).
 func (p *stageProblem) dist(lu, ls int32) float64 {
-	if p.cand != nil {
-		d, m := p.cand.Row(int(lu))
-		for i, s := range d {
-			if s == ls {
-				return m[i]
-			}
-		}
+	if v, ok := p.rowDist(lu, ls); ok {
+		return v
 	}
 	key := [2]int32{lu, ls}
 	p.extraMu.Lock()
@@ -499,13 +507,8 @@ func (p *stageProblem) knownDist(lu, ls int32) float64 {
 	if p.cheap {
 		return p.dist(lu, ls)
 	}
-	if p.cand != nil {
-		d, m := p.cand.Row(int(lu))
-		for i, s := range d {
-			if s == ls {
-				return m[i]
-			}
-		}
+	if v, ok := p.rowDist(lu, ls); ok {
+		return v
 	}
 	key := [2]int32{lu, ls}
 	p.extraMu.Lock()
