@@ -52,6 +52,12 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.db, "db", "", "SQLite `file` to read the scenario from (instead of files)")
 	fs.StringVar(&f.scenario, "scenario", "", "scenario `name` in --db")
 	fs.StringVar(&f.roads, "roads", "", "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): use walking distances on its streets (default with --db: the scenario's imported road network, if any)")
+	registerPenaltyFlags(fs, f)
+}
+
+// registerPenaltyFlags adds the walking metric's --crossing-penalty and
+// --barrier-penalty to fs.
+func registerPenaltyFlags(fs *flag.FlagSet, f *inputFlags) {
 	fs.Float64Var(&f.crossingPenalty, "crossing-penalty", 0, "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network")
 	fs.Float64Var(&f.barrierPenalty, "barrier-penalty", pipeline.DefaultBarrierPenaltyMeters, "extra cost in `metres` of crossing a river, railway or motorway, with a road network (0: plain walking metres)")
 }

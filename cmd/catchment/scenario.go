@@ -437,8 +437,7 @@ func runScenarioCompare(ctx context.Context, env *cliEnv, args []string) error {
 // of a scenario imported without --roads).
 func registerRoadFlags(fs *flag.FlagSet, f *inputFlags) {
 	fs.StringVar(&f.roads, "roads", "", "OpenStreetMap extract `file` (.osm, .osm.bz2, .osm.pbf): new plans are solved, and stored walking plans rebuilt, by walking distance on its streets (default: each scenario's imported road network, if any)")
-	fs.Float64Var(&f.crossingPenalty, "crossing-penalty", 0, "extra cost in `metres` of crossing a trunk or primary road at grade, with a road network")
-	fs.Float64Var(&f.barrierPenalty, "barrier-penalty", pipeline.DefaultBarrierPenaltyMeters, "extra cost in `metres` of crossing a river, railway or motorway, with a road network (0: plain walking metres)")
+	registerPenaltyFlags(fs, f)
 }
 
 // scenarioPlan returns the latest stored plan of a scenario, solving (and
