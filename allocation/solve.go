@@ -1024,8 +1024,7 @@ type newArc struct {
 // each with the limit above which it cannot price in.
 func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc) {
 	nU := len(p.units)
-	straight := p.cheap
-	if pm, ok := p.metric.(geo.PricedMetric); ok && !straight {
+	if pm, ok := p.metric.(geo.PricedMetric); ok && !p.cheap {
 		return p.certifyPriced(pm, r, stability)
 	}
 	best := make([]float64, nU)
@@ -1058,7 +1057,7 @@ func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc
 				if stability {
 					extra += p.cost(int32(lu), s, 0)
 				}
-				if !straight {
+				if !p.cheap {
 					probes[lu] = append(probes[lu], probe{s, v - extra})
 					return true
 				}
@@ -1069,7 +1068,7 @@ func (p *stageProblem) certify(r *relaxation, stability bool) (float64, []newArc
 			})
 		}
 	})
-	if !straight {
+	if !p.cheap {
 		var pairs []geo.Pair
 		for lu, ps := range probes {
 			for _, pr := range ps {
